@@ -1,0 +1,140 @@
+# Build, lint and test tooling for the azdo.identity Ansible collection.
+# `make help` lists the targets. Everything runs from the project venv (.venv),
+# which `make venv` creates from requirements.txt + requirements-test.txt.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+# sanity -> lint -> pytest must run in this order, even under `make -j`
+.NOTPARALLEL:
+
+NAMESPACE := azdo
+NAME := identity
+PYTHON_VERSION := 3.12
+
+VENV ?= $(CURDIR)/.venv
+VENV_BIN := $(VENV)/bin
+# Interpreter used to create the venv (only evaluated when the venv is (re)created).
+VENV_PY ?= $(shell $(CURDIR)/hack/find-python.sh $(PYTHON_VERSION))
+VENV_STAMP := $(VENV)/.requirements.stamp
+
+# ansible-test refuses to run unless the collection sits at a real path ending
+# in ansible_collections/<namespace>/<name>: it runs on a copy kept here.
+COLLECTIONS_ROOT := $(CURDIR)/.collections
+COLLECTION_DIR := $(COLLECTIONS_ROOT)/ansible_collections/$(NAMESPACE)/$(NAME)
+
+# Environment for anything that runs ansible / the collection's code.
+ANSIBLE_ENV := PATH="$(VENV_BIN):$$PATH" \
+	ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS_ROOT)" \
+	ANSIBLE_PYTHON_INTERPRETER="$(VENV_BIN)/python" \
+	ANSIBLE_LOCALHOST_WARNING=false \
+	ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+# pytest suites locate the collection themselves (tests/conftest.py links the
+# work tree under a temporary ansible_collections/ root); they only need the
+# venv's tools on PATH and tests/ importable (`import emulator`).
+PYTEST_ENV := PATH="$(VENV_BIN):$$PATH" PYTHONPATH="$(CURDIR)/tests$${PYTHONPATH:+:$$PYTHONPATH}"
+PYTEST_ARGS ?=
+
+# Extra arguments, e.g. `make sanity SANITY_ARGS="--test pylint"`
+SANITY_ARGS ?=
+LINT_ARGS ?=
+PLAYBOOK ?= playbooks/demo.yml
+
+.PHONY: help venv collection sanity lint changelog-lint unit integration pytest test demo emulator bench build clean distclean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# ----------------------------------------------------------------------------
+# environment
+
+venv: $(VENV_STAMP) ## Create/refresh .venv (Python 3.12) from the requirement files
+
+$(VENV_STAMP): requirements.txt requirements-test.txt
+	@if [ -x "$(VENV_BIN)/python" ] && "$(VENV_BIN)/python" -c 'import sys; sys.exit(0 if "%d.%d" % sys.version_info[:2] == "$(PYTHON_VERSION)" else 1)' 2>/dev/null; then \
+		echo "venv: reusing $(VENV)"; \
+	else \
+		py="$(VENV_PY)"; \
+		if [ -z "$$py" ]; then echo "venv: no Python $(PYTHON_VERSION) interpreter found; set VENV_PY=/path/to/python$(PYTHON_VERSION)" >&2; exit 1; fi; \
+		echo "venv: creating $(VENV) with $$py"; \
+		rm -rf "$(VENV)"; \
+		"$$py" -m venv "$(VENV)"; \
+	fi
+	"$(VENV_BIN)/python" -m pip install --disable-pip-version-check --quiet -r requirements.txt -r requirements-test.txt
+	@touch "$@"
+
+collection: ## Sync the tree into .collections/ansible_collections/azdo/identity
+	@"$(VENV_BIN)/python" hack/sync_collection.py --source "$(CURDIR)" --dest "$(COLLECTIONS_ROOT)" --namespace $(NAMESPACE) --name $(NAME)
+
+# make sure the venv exists before the copy (the sync script runs with its python)
+collection: | $(VENV_STAMP)
+
+# ----------------------------------------------------------------------------
+# checks
+
+# ansible-test's sanity venvs bootstrap pip from a host this machine cannot
+# reach; hack/ansible_test_get_pip.py --seed puts an ensurepip-based stand-in
+# where ansible-test looks for its cached copy (see that file for details).
+# Sanity venvs are cached under ~/.ansible/test/venv and reused by later runs.
+sanity: venv collection ## ansible-test sanity (all default tests) on the collection copy
+	@"$(VENV_BIN)/python" hack/ansible_test_get_pip.py --seed
+	cd "$(COLLECTION_DIR)" && PATH="$(VENV_BIN):$$PATH" "$(VENV_BIN)/ansible-test" sanity --python $(PYTHON_VERSION) $(SANITY_ARGS)
+
+lint: venv changelog-lint ## ansible-lint (production profile, offline) + changelog fragments
+	$(ANSIBLE_ENV) "$(VENV_BIN)/ansible-lint" $(LINT_ARGS)
+
+changelog-lint: venv ## antsibull-changelog lint
+	"$(VENV_BIN)/antsibull-changelog" lint
+
+# Run pytest over the given suites that exist. Exit status 5 ("no tests
+# collected") only happens when every suite is still empty: not a failure.
+define run_pytest
+	@suites="$(strip $(wildcard $(1)))"; \
+	if [ -z "$$suites" ]; then echo "pytest: none of $(strip $(1)) exists yet; nothing to run"; exit 0; fi; \
+	echo "pytest $$suites"; \
+	rc=0; $(PYTEST_ENV) "$(VENV_BIN)/python" -m pytest $(PYTEST_ARGS) $$suites || rc=$$?; \
+	if [ "$$rc" -eq 5 ]; then rc=0; fi; \
+	exit "$$rc"
+endef
+
+unit: venv ## pytest tests/unit tests/emulator
+	$(call run_pytest,tests/unit tests/emulator)
+
+integration: venv ## pytest tests/integration (against the emulator)
+	$(call run_pytest,tests/integration)
+
+pytest: venv ## All pytest suites in one run
+	$(call run_pytest,tests/unit tests/emulator tests/integration)
+
+# CI entry point (.ci/run): sanity, lint, then ONE pytest run so that pytest's
+# summary is the last line printed.
+test: sanity lint pytest ## sanity + lint + all pytest suites
+
+# ----------------------------------------------------------------------------
+# running things
+
+demo: venv collection ## Start the emulator, run $(PLAYBOOK) against it, stop it
+	@VENV="$(VENV)" hack/run-demo.sh "$(PLAYBOOK)"
+
+emulator: venv ## Run the emulator in the foreground (info in .emulator/info.json)
+	@mkdir -p .emulator
+	PYTHONPATH="$(CURDIR)/tests" "$(VENV_BIN)/python" -m emulator --info-file .emulator/info.json
+
+bench: venv ## Run tests/benchmarks/*.py
+	@shopt -s nullglob; files=(tests/benchmarks/*.py); \
+	if [ "$${#files[@]}" -eq 0 ]; then echo "bench: no tests/benchmarks/*.py yet"; exit 0; fi; \
+	for f in "$${files[@]}"; do \
+		case "$$(basename "$$f")" in __init__.py|conftest.py) continue;; esac; \
+		echo "== $$f"; \
+		$(PYTEST_ENV) "$(VENV_BIN)/python" "$$f"; \
+	done
+
+build: venv ## Build the collection tarball into build/
+	"$(VENV_BIN)/ansible-galaxy" collection build --force --output-path build .
+
+clean: ## Remove generated files (keeps .venv)
+	rm -rf .collections tests/output build .emulator .pytest_cache .ansible
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## Remove generated files and .venv
+	rm -rf "$(VENV)"
