@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azdo.identity contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Options shared by every module that talks to Azure Resource Manager or Microsoft Graph.
+    # Keep in step with azure_argument_spec() in plugins/module_utils/_module.py;
+    # ansible-test sanity (validate-modules) compares the two.
+    DOCUMENTATION = r"""
+options:
+  auth_source:
+    description:
+      - How to authenticate to Microsoft Entra ID. Every method goes through the C(azure-identity) library.
+      - V(auto) uses, in this order, explicit O(client_secret), O(certificate_path), O(federated_token) or
+        O(federated_token_file) options; complete environment variables (see V(env)); a managed identity
+        when the host advertises one (E(IDENTITY_ENDPOINT) or E(MSI_ENDPOINT)); the Azure CLI's login when
+        C(az) is installed.
+      - V(env) reads E(AZURE_CLIENT_ID), E(AZURE_TENANT_ID) (or E(AZURE_TENANT), as AWX injects it) and one of
+        E(AZURE_CLIENT_SECRET) (or E(AZURE_SECRET)), E(AZURE_CLIENT_CERTIFICATE_PATH) or E(AZURE_FEDERATED_TOKEN_FILE).
+      - V(cli) uses the account of C(az login).
+      - V(msi) uses the managed identity of the host; O(client_id) picks a user-assigned one.
+      - V(oidc) exchanges an OIDC token for an Entra token (workload identity federation), from
+        O(federated_token), O(federated_token_file) or E(AZURE_FEDERATED_TOKEN_FILE), for example the
+        C(idToken) an Azure Pipelines job gets from a workload identity service connection.
+      - V(credential) uses only the options O(client_id), O(tenant) and O(client_secret) or O(certificate_path).
+      - When not set, the environment variable E(ANSIBLE_AZURE_AUTH_SOURCE) is used.
+    type: str
+    default: auto
+    choices: [auto, env, cli, msi, oidc, credential]
+  client_id:
+    description:
+      - Application (client) id of the service principal, managed identity or app registration to sign in as.
+    type: str
+  client_secret:
+    description:
+      - Client secret of O(client_id).
+    type: str
+  certificate_path:
+    description:
+      - Path to a PEM or PKCS12 certificate with private key for O(client_id).
+    type: path
+  certificate_password:
+    description:
+      - Password of O(certificate_path), if it has one.
+    type: str
+  federated_token:
+    description:
+      - An OIDC token (JWT) to exchange for an Entra token with O(auth_source=oidc).
+    type: str
+  federated_token_file:
+    description:
+      - A file holding the OIDC token to exchange; read anew for every token request.
+    type: path
+  tenant:
+    description:
+      - Microsoft Entra tenant (directory) id.
+    type: str
+    aliases: [tenant_id]
+  cloud_environment:
+    description:
+      - V(AzureCloud), V(AzureUSGovernment), V(AzureChinaCloud), or the https Azure Resource Manager endpoint of
+        a custom cloud such as Azure Stack Hub. For a custom cloud the login, ARM audience and Microsoft Graph
+        endpoints are read from C({endpoint}/metadata/endpoints).
+      - When not set, the environment variable E(AZURE_CLOUD_ENVIRONMENT) is used.
+    type: str
+    default: AzureCloud
+  validate_certs:
+    description:
+      - Verify the TLS certificates of every endpoint. Turn off only for a throwaway test cloud.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A PEM file of CA certificates to trust instead of the default ones.
+      - When unset, E(REQUESTS_CA_BUNDLE) is honoured; when set, it wins over E(REQUESTS_CA_BUNDLE).
+    type: path
+  http_timeout:
+    description:
+      - Seconds to wait for one HTTP answer (connecting takes at most 10 seconds of it).
+    type: int
+    default: 60
+  retry_budget:
+    description:
+      - Total seconds one request may spend retrying throttling (HTTP 429), server errors (HTTP 5xx) and
+        dropped connections, waits included. Retries use capped exponential backoff with full jitter and
+        honour the service's C(Retry-After).
+    type: int
+    default: 300
+notes:
+  - Set the authentication options once for every module of the collection with
+    C(module_defaults) and the action group C(group/azdo.identity.all).
+requirements:
+  - python >= 3.9
+  - azure-identity
+  - requests
+  - msrestazure (only for a custom cloud that serves Azure Stack style metadata)
+"""

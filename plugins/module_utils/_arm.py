@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azdo.identity contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""A thin Azure Resource Manager client: URLs, api-versions and normalizers, nothing else.
+
+Every function returns snake_case dicts; desired-state logic lives in the resource files.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.azdo.identity.plugins.module_utils._compare import last_segment, normalize_id
+
+AUTHORIZATION_API = "2022-04-01"
+ROLE_ASSIGNMENTS = "providers/Microsoft.Authorization/roleAssignments"
+ROLE_DEFINITIONS = "providers/Microsoft.Authorization/roleDefinitions"
+
+
+def odata_quote(value):
+    """A string literal for an OData ``$filter``: single quotes doubled."""
+    return "'%s'" % str(value).replace("'", "''")
+
+
+def normalize_role_assignment(body, role_name=None):
+    """The module-facing shape of an ARM role assignment."""
+    if not body:
+        return None
+    props = body.get("properties") or {}
+    return dict(
+        id=body.get("id"),
+        name=body.get("name"),
+        scope=props.get("scope"),
+        role_definition_id=props.get("roleDefinitionId"),
+        role_name=role_name,
+        principal_id=props.get("principalId"),
+        principal_type=props.get("principalType"),
+        description=props.get("description"),
+        condition=props.get("condition"),
+        condition_version=props.get("conditionVersion"),
+        created_on=props.get("createdOn"),
+        updated_on=props.get("updatedOn"),
+    )
+
+
+def normalize_role_definition(body):
+    if not body:
+        return None
+    props = body.get("properties") or {}
+    return dict(id=body.get("id"), name=body.get("name"), role_name=props.get("roleName"),
+                role_type=props.get("type"), description=props.get("description"),
+                assignable_scopes=props.get("assignableScopes") or [])
+
+
+class ArmClient(object):
+    """ARM calls over one :class:`RestClient` whose base URL is the cloud's ARM endpoint."""
+
+    def __init__(self, rest):
+        self.rest = rest
+
+    # -------------------------------------------------------------- generic
+    def get(self, resource_id, api_version, *segments):
+        return self.rest.get(self.rest.resource_url(resource_id, *segments), api_version=api_version,
+                             not_found_ok=True)
+
+    def list(self, resource_id, api_version, *segments, **params):
+        url = self.rest.resource_url(resource_id, *segments)
+        return list(self.rest.paged(url, params=params, api_version=api_version))
+
+    # -------------------------------------------------------------- role definitions
+    def role_definitions_by_name(self, scope, role_name):
+        url = self.rest.resource_url(scope) + "/" + ROLE_DEFINITIONS
+        params = {"$filter": "roleName eq %s" % odata_quote(role_name)}
+        found = self.rest.paged(url, params=params, api_version=AUTHORIZATION_API)
+        return [normalize_role_definition(item) for item in found]
+
+    def role_definition(self, scope, role_guid):
+        url = self.rest.resource_url(scope) + "/" + ROLE_DEFINITIONS + "/" + role_guid
+        return normalize_role_definition(self.rest.get(url, api_version=AUTHORIZATION_API, not_found_ok=True))
+
+    # -------------------------------------------------------------- role assignments
+    def assignment_url(self, scope, name):
+        return self.rest.resource_url(scope) + "/" + ROLE_ASSIGNMENTS + "/" + name
+
+    def role_assignment(self, scope, name, role_name=None):
+        body = self.rest.get(self.assignment_url(scope, name), api_version=AUTHORIZATION_API, not_found_ok=True)
+        return normalize_role_assignment(body, role_name)
+
+    def role_assignments(self, scope, odata_filter=None):
+        url = self.rest.resource_url(scope) + "/" + ROLE_ASSIGNMENTS
+        params = {"$filter": odata_filter} if odata_filter else {}
+        found = self.rest.paged(url, params=params, api_version=AUTHORIZATION_API)
+        return [normalize_role_assignment(item) for item in found]
+
+    def put_role_assignment(self, scope, name, properties, role_name=None):
+        response = self.rest.request("PUT", self.assignment_url(scope, name), api_version=AUTHORIZATION_API,
+                                     body={"properties": properties})
+        return normalize_role_assignment(response.body, role_name)
+
+    def delete_role_assignment(self, assignment_id):
+        """Delete by full id; a 204 (already gone) is success, as the API documents."""
+        url = self.rest.resource_url(assignment_id)
+        self.rest.request("DELETE", url, api_version=AUTHORIZATION_API, ok=(200, 204))
+
+
+def role_guid(role_definition_id):
+    return (last_segment(role_definition_id) or "").lower()
+
+
+def scope_kind(scope):
+    """'subscription', 'resource_group', 'management_group', 'resource' or 'root' for an ARM scope."""
+    parts = [p.lower() for p in normalize_id(scope).split("/") if p]
+    if not parts:
+        return "root"
+    if parts[:3] == ["providers", "microsoft.management", "managementgroups"] and len(parts) == 4:
+        return "management_group"
+    if parts[0] == "subscriptions":
+        if len(parts) == 2:
+            return "subscription"
+        if len(parts) == 4 and parts[2] == "resourcegroups":
+            return "resource_group"
+        if len(parts) >= 6 and len(parts) % 2 == 0:
+            return "resource"
+    return None
+
+
+def subscription_of(scope):
+    parts = [p for p in (scope or "").split("/") if p]
+    if len(parts) >= 2 and parts[0].lower() == "subscriptions":
+        return parts[1]
+    return None

@@ -1,0 +1,195 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azdo.identity contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Cloud endpoints: the built-in public and sovereign clouds, or a custom cloud's metadata.
+
+The built-in clouds are constants, so the public-cloud path imports nothing extra. A custom
+cloud (Azure Stack Hub, a private cloud, the project's emulator) is named by its https ARM
+endpoint; its login, ARM audience and Microsoft Graph endpoints are discovered from
+``{arm}/metadata/endpoints`` the way Azure Resource Manager serves it.
+"""
+
+from __future__ import annotations
+
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover
+    urlsplit = None
+
+from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
+
+# The Azure DevOps application id; tokens for it are the Entra way into Azure DevOps.
+AZURE_DEVOPS_RESOURCE = "499b84ac-1321-427f-aa17-267ca6975798"
+
+# Modern metadata: a JSON array with one entry per cloud the ARM endpoint knows.
+METADATA_API_VERSION = "2022-09-01"
+
+# Hosts for which MSAL's instance discovery is meaningful; anything else is a private authority.
+KNOWN_AUTHORITY_HOSTS = frozenset((
+    "login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn",
+    "login-us.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net",
+))
+
+
+class Cloud(object):
+    """The endpoints one module run talks to."""
+
+    def __init__(self, name, arm_endpoint, arm_audience, login_endpoint, graph_endpoint, graph_audience,
+                 custom=False):
+        self.name = name
+        self.arm_endpoint = arm_endpoint.rstrip("/")
+        self.arm_audience = arm_audience
+        self.login_endpoint = login_endpoint.rstrip("/")
+        self.graph_endpoint = graph_endpoint.rstrip("/") if graph_endpoint else None
+        self.graph_audience = graph_audience
+        self.custom = custom
+
+    @property
+    def login_host(self):
+        """The authority host as azure-identity wants it (scheme + netloc, no path)."""
+        parts = urlsplit(self.login_endpoint)
+        return "%s://%s" % (parts.scheme, parts.netloc)
+
+    @property
+    def known_authority(self):
+        return urlsplit(self.login_endpoint).hostname in KNOWN_AUTHORITY_HOSTS
+
+    def scope(self, audience):
+        """The ``/.default`` scope for a resource id (a trailing slash in the id is kept, as Entra expects)."""
+        return audience + "/.default"
+
+    @property
+    def arm_scope(self):
+        return self.scope(self.arm_audience)
+
+    @property
+    def graph_scope(self):
+        if not self.graph_audience:
+            raise ApiError("The cloud '%s' has no Microsoft Graph endpoint in its metadata" % self.name)
+        return self.scope(self.graph_audience.rstrip("/"))
+
+    def as_dict(self):
+        return dict(name=self.name, arm_endpoint=self.arm_endpoint, login_endpoint=self.login_endpoint,
+                    graph_endpoint=self.graph_endpoint, custom=self.custom)
+
+
+BUILTIN_CLOUDS = {
+    "AzureCloud": Cloud("AzureCloud", "https://management.azure.com", "https://management.azure.com",
+                        "https://login.microsoftonline.com", "https://graph.microsoft.com",
+                        "https://graph.microsoft.com"),
+    "AzureUSGovernment": Cloud("AzureUSGovernment", "https://management.usgovcloudapi.net",
+                               "https://management.usgovcloudapi.net", "https://login.microsoftonline.us",
+                               "https://graph.microsoft.us", "https://graph.microsoft.us"),
+    "AzureChinaCloud": Cloud("AzureChinaCloud", "https://management.chinacloudapi.cn",
+                             "https://management.chinacloudapi.cn", "https://login.chinacloudapi.cn",
+                             "https://microsoftgraph.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
+}
+BUILTIN_ALIASES = {
+    "azurepubliccloud": "AzureCloud", "azurecloud": "AzureCloud", "public": "AzureCloud",
+    "azureusgovernment": "AzureUSGovernment", "azureusgovernmentcloud": "AzureUSGovernment",
+    "azurechinacloud": "AzureChinaCloud",
+}
+
+
+def is_custom_cloud(value):
+    return bool(value) and value.lower().startswith(("https://", "http://"))
+
+
+def validate_cloud_environment(value):
+    """Return an error message for a bad ``cloud_environment`` value, or ``None``."""
+    if not value:
+        return None
+    if is_custom_cloud(value):
+        if not value.lower().startswith("https://"):
+            return ("cloud_environment must be an https URL of the cloud's Azure Resource Manager endpoint; "
+                    "got '%s'" % value)
+        if not urlsplit(value).hostname:
+            return "cloud_environment '%s' is not a valid URL" % value
+        return None
+    if value.lower() in BUILTIN_ALIASES:
+        return None
+    return ("cloud_environment must be one of AzureCloud, AzureUSGovernment, AzureChinaCloud, or the https ARM "
+            "endpoint of a custom cloud (Azure Stack Hub); got '%s'" % value)
+
+
+def resolve_cloud(value, rest_factory):
+    """The :class:`Cloud` for ``cloud_environment``.
+
+    ``rest_factory(base_url)`` returns an unauthenticated :class:`RestClient` for metadata discovery;
+    it is only called for a custom cloud.
+    """
+    if not value:
+        return BUILTIN_CLOUDS["AzureCloud"]
+    if not is_custom_cloud(value):
+        return BUILTIN_CLOUDS[BUILTIN_ALIASES[value.lower()]]
+    return discover_cloud(value.rstrip("/"), rest_factory(value.rstrip("/")))
+
+
+def _same_endpoint(a, b):
+    return (a or "").rstrip("/").lower() == (b or "").rstrip("/").lower()
+
+
+def discover_cloud(arm_endpoint, rest):
+    """Read ``{arm}/metadata/endpoints``: the modern array shape natively, the Azure Stack shape with msrestazure."""
+    try:
+        response = rest.request("GET", rest.url("metadata", "endpoints"), api_version=METADATA_API_VERSION)
+    except ApiError as exc:
+        raise ApiError("Could not read the cloud metadata of %s: %s" % (arm_endpoint, exc.describe()),
+                       status=exc.status, code=exc.code, request_id=exc.request_id)
+    body = response.body
+    if isinstance(body, list):
+        entries = [e for e in body if isinstance(e, dict)]
+        chosen = None
+        for entry in entries:
+            if _same_endpoint(entry.get("resourceManager"), arm_endpoint):
+                chosen = entry
+                break
+        if chosen is None and len(entries) == 1:
+            chosen = entries[0]
+        if chosen is None:
+            raise ApiError("The metadata of %s lists no cloud whose resourceManager is that endpoint" % arm_endpoint)
+        auth = chosen.get("authentication") or {}
+        audiences = auth.get("audiences") or []
+        if not auth.get("loginEndpoint") or not audiences:
+            raise ApiError("The metadata of %s has no authentication.loginEndpoint or audiences" % arm_endpoint)
+        graph_audience = chosen.get("microsoftGraphResourceId")
+        graph_endpoint = chosen.get("graph") if graph_audience else None
+        return Cloud(chosen.get("name") or arm_endpoint, chosen.get("resourceManager") or arm_endpoint,
+                     audiences[0], auth["loginEndpoint"], graph_endpoint, graph_audience, custom=True)
+    return _discover_azure_stack(arm_endpoint, rest)
+
+
+def _discover_azure_stack(arm_endpoint, rest):
+    """Azure Stack Hub answers with one object; msrestazure knows that shape (imported only here)."""
+    try:
+        from msrestazure.azure_cloud import get_cloud_from_metadata_endpoint, MetadataEndpointError
+    except ImportError:
+        raise ApiError("The cloud at %s serves Azure Stack style metadata, which needs the Python library "
+                       "'msrestazure' (see the collection's requirements.txt)" % arm_endpoint)
+    session = _VerifyingSession(rest)
+    try:
+        found = get_cloud_from_metadata_endpoint(arm_endpoint, session=session)
+    except MetadataEndpointError as exc:
+        raise ApiError("Could not read the cloud metadata of %s: %s" % (arm_endpoint, exc))
+    endpoints = found.endpoints
+    login = endpoints.active_directory
+    audience = endpoints.active_directory_resource_id
+    # Azure Stack Hub with Entra ID signs in at the public login host, whose Graph is the public one;
+    # with AD FS there is no Microsoft Graph.
+    graph = None
+    if urlsplit(login).hostname in KNOWN_AUTHORITY_HOSTS:
+        graph = "https://graph.microsoft.com"
+    return Cloud(arm_endpoint, arm_endpoint, audience, login, graph, graph, custom=True)
+
+
+class _VerifyingSession(object):
+    """The tiny part of ``requests.Session`` msrestazure uses, routed through our session and TLS settings."""
+
+    def __init__(self, rest):
+        self._rest = rest
+
+    def get(self, url, **kwargs):
+        kwargs.setdefault("verify", self._rest.verify)
+        kwargs.setdefault("timeout", self._rest.timeout)
+        return self._rest.session.get(url, **kwargs)

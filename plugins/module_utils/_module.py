@@ -1,0 +1,184 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azdo.identity contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The base module wrapper: shared arguments, clients on demand, check/diff results, one failure shape.
+
+It wraps :class:`AnsibleModule` and never runs the module itself: a module builds it, does its
+work, and calls :meth:`AzureModule.exit`. Failures read
+``Failed to <action> <what>: <code>: <message> (HTTP n, request id ...)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.azdo.identity.plugins.module_utils._arm import ArmClient
+from ansible_collections.azdo.identity.plugins.module_utils._auth import AUTH_SOURCES, AuthError, select_auth
+from ansible_collections.azdo.identity.plugins.module_utils._cloud import resolve_cloud, validate_cloud_environment
+from ansible_collections.azdo.identity.plugins.module_utils._http import (
+    REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session,
+)
+
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = "azdo.identity/%s (ansible collection)" % COLLECTION_VERSION
+
+
+def azure_argument_spec():
+    """The options every Azure module takes; kept in step with the ``azdo.identity.azure`` doc fragment."""
+    return dict(
+        auth_source=dict(type="str", default="auto", choices=list(AUTH_SOURCES),
+                         fallback=(env_fallback, ["ANSIBLE_AZURE_AUTH_SOURCE"])),
+        client_id=dict(type="str", no_log=False),
+        client_secret=dict(type="str", no_log=True),
+        certificate_path=dict(type="path"),
+        certificate_password=dict(type="str", no_log=True),
+        federated_token=dict(type="str", no_log=True),
+        federated_token_file=dict(type="path"),
+        tenant=dict(type="str", aliases=["tenant_id"]),
+        cloud_environment=dict(type="str", default="AzureCloud", fallback=(env_fallback, ["AZURE_CLOUD_ENVIRONMENT"])),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        http_timeout=dict(type="int", default=60),
+        retry_budget=dict(type="int", default=300),
+    )
+
+
+class ModuleFailure(Exception):
+    """Raised inside a module to stop with a message (and optional extra result keys)."""
+
+    def __init__(self, msg, **extra):
+        super(ModuleFailure, self).__init__(msg)
+        self.msg = msg
+        self.extra = extra
+
+
+class AzureModule(object):
+    """A thin wrapper over :class:`AnsibleModule` for this collection's Azure modules."""
+
+    def __init__(self, argument_spec, supports_check_mode=True, **kwargs):
+        spec = azure_argument_spec()
+        spec.update(argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
+        if REQUESTS_IMPORT_ERROR:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self.params = self.module.params
+        self._validate_common()
+        self._session = None
+        self._cloud = None
+        self._auth = None
+        self._arm = None
+        self._rest_clients = []
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    @property
+    def diff_mode(self):
+        return self.module._diff
+
+    def warn(self, msg):
+        self.module.warn(msg)
+
+    def fail(self, msg, **extra):
+        self.module.fail_json(msg=msg, **extra)
+
+    def _validate_common(self):
+        problem = validate_cloud_environment(self.params.get("cloud_environment"))
+        if problem:
+            self.fail(problem)
+        for name in ("http_timeout", "retry_budget"):
+            if self.params.get(name) is not None and self.params[name] <= 0:
+                self.fail("%s must be a positive number of seconds; got %s" % (name, self.params[name]))
+
+    # ------------------------------------------------------------------ transport
+    @property
+    def verify(self):
+        if not self.params.get("validate_certs", True):
+            return False
+        return self.params.get("ca_path") or True
+
+    def policy(self):
+        return RetryPolicy(budget=float(self.params.get("retry_budget") or 300))
+
+    def progress(self, msg):
+        self.module.log(msg)
+        self.module.warn(msg)
+
+    def rest_client(self, base_url, scope=None, api_version=None, service="service", token_header=None,
+                    extra_headers=None):
+        """A :class:`RestClient` on the module's shared session, authenticated for ``scope``."""
+        if self._session is None:
+            self._session = new_session(USER_AGENT)
+        if token_header is None and scope is not None:
+            def token_header():
+                return self.auth.header(scope)
+        read_timeout = float(self.params.get("http_timeout") or 60)
+        client = RestClient(self._session, base_url, token=token_header, api_version=api_version,
+                            timeout=(min(10.0, read_timeout), read_timeout), policy=self.policy(),
+                            progress=self.progress, service=service, extra_headers=extra_headers, verify=self.verify)
+        self._rest_clients.append(client)
+        return client
+
+    @property
+    def cloud(self):
+        if self._cloud is None:
+            with self.doing("discover", "the endpoints of cloud_environment %s" % self.params.get("cloud_environment")):
+                self._cloud = resolve_cloud(self.params.get("cloud_environment"),
+                                            lambda base: self.rest_client(base, service="metadata"))
+        return self._cloud
+
+    @property
+    def auth(self):
+        if self._auth is None:
+            try:
+                self._auth = select_auth(self.params, self.cloud, verify=self.verify)
+            except AuthError as exc:
+                raise ModuleFailure(exc.message)
+        return self._auth
+
+    @property
+    def arm(self):
+        if self._arm is None:
+            self._arm = ArmClient(self.rest_client(self.cloud.arm_endpoint, scope=self.cloud.arm_scope, service="arm"))
+        return self._arm
+
+    @property
+    def requests_sent(self):
+        return sum(c.requests_sent for c in self._rest_clients)
+
+    # ------------------------------------------------------------------ failures
+    @contextlib.contextmanager
+    def doing(self, action, what):
+        """Turn an :class:`ApiError` raised inside the block into ``Failed to <action> <what>: ...``."""
+        try:
+            yield
+        except ApiError as exc:
+            extra = dict(status=exc.status, error_code=exc.code, request_id=exc.request_id)
+            raise ModuleFailure("Failed to %s %s: %s" % (action, what, exc.describe()),
+                                **dict((k, v) for k, v in extra.items() if v is not None))
+
+    def run(self, function):
+        """Call ``function(self)``; a :class:`ModuleFailure` or stray :class:`ApiError` ends the task cleanly."""
+        try:
+            function(self)
+        except ModuleFailure as exc:
+            self.fail(exc.msg, **exc.extra)
+        except ApiError as exc:
+            self.fail("Failed: %s" % exc.describe())
+
+    # ------------------------------------------------------------------ results
+    def exit(self, changed, key=None, after=None, before=None, with_diff=True, **extra):
+        """Finish the task: the resource under ``key``; ``diff`` as before/after when asked."""
+        result = dict(changed=changed)
+        if key is not None:
+            result[key] = after if after is not None else {}
+        if self.diff_mode and with_diff:
+            result["diff"] = dict(before=before if before is not None else {},
+                                  after=after if after is not None else {})
+        result.update(extra)
+        self.module.exit_json(**result)
