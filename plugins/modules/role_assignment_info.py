@@ -1,0 +1,152 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azdo.identity contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: role_assignment_info
+short_description: List Azure role assignments at a scope
+version_added: 0.1.0
+description:
+  - Lists the role assignments at a scope, optionally only those of one principal and one role.
+  - Follows every page of the answer.
+author:
+  - azdo.identity contributors (@azdo-identity)
+extends_documentation_fragment:
+  - azdo.identity.azure
+  - azdo.identity.attributes
+  - azdo.identity.attributes.INFO_MODULE
+options:
+  scope:
+    description:
+      - The scope to list at, for example C(/subscriptions/<id>) or a resource group or resource id.
+    type: str
+    required: true
+  principal_id:
+    description:
+      - Only assignments of this principal (object id).
+    type: str
+  role:
+    description:
+      - Only assignments of this role, by name, role definition GUID or full role definition id.
+    type: str
+    aliases: [role_definition]
+  include:
+    description:
+      - V(at_scope) lists assignments made exactly at O(scope) and those inherited from above it.
+      - V(all) also lists assignments made below O(scope) (resource groups and resources of a subscription).
+      - V(exact) lists only assignments made exactly at O(scope).
+    type: str
+    default: exact
+    choices: [exact, at_scope, all]
+seealso:
+  - module: azdo.identity.role_assignment
+"""
+
+EXAMPLES = r"""
+- name: What can this managed identity do in the subscription?
+  azdo.identity.role_assignment_info:
+    scope: "/subscriptions/{{ subscription_id }}"
+    principal_id: "{{ principal_id }}"
+    include: all
+  register: grants
+
+- name: Who holds Owner on the resource group?
+  azdo.identity.role_assignment_info:
+    scope: "/subscriptions/{{ subscription_id }}/resourceGroups/rg-app"
+    role: Owner
+    include: at_scope
+"""
+
+RETURN = r"""
+role_assignments:
+  description: The matching role assignments, with the same keys as the C(role_assignment) module returns.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: /subscriptions/0000/providers/Microsoft.Authorization/roleAssignments/1b2c...
+      name: 1b2c...
+      scope: /subscriptions/0000
+      role_definition_id: /subscriptions/0000/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-...
+      role_name: Reader
+      principal_id: 5e6f...
+      principal_type: ServicePrincipal
+      description: null
+      condition: null
+      condition_version: null
+"""
+
+from ansible_collections.azdo.identity.plugins.module_utils._arm import odata_quote, role_guid
+from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal, is_guid
+from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
+from ansible_collections.azdo.identity.plugins.module_utils._role_assignment import (
+    RoleAssignmentError, clean_scope, resolve_role, validate_scope,
+)
+
+RESULT_KEYS = ("id", "name", "scope", "role_definition_id", "role_name", "principal_id", "principal_type",
+               "description", "condition", "condition_version")
+
+
+def run(module):
+    params = module.params
+    problem = validate_scope(params["scope"])
+    if problem:
+        raise ModuleFailure(problem)
+    if params["principal_id"] and not is_guid(params["principal_id"]):
+        raise ModuleFailure("principal_id must be an object id (a GUID); got '%s'" % params["principal_id"])
+    scope = clean_scope(params["scope"])
+    arm = module.arm
+    role = None
+    if params["role"]:
+        with module.doing("resolve", "role '%s' at %s" % (params["role"], scope)):
+            try:
+                role = resolve_role(arm, scope, params["role"])
+            except RoleAssignmentError as exc:
+                raise ModuleFailure(exc.message)
+    filters = []
+    if params["include"] != "all":
+        filters.append("atScope()")
+    if params["principal_id"]:
+        filters.append("principalId eq %s" % odata_quote(params["principal_id"].lower()))
+    with module.doing("list", "role assignments at %s" % scope):
+        found = arm.role_assignments(scope, " and ".join(filters) or None)
+    names = {}
+    result = []
+    for item in found:
+        if params["include"] == "exact" and not ids_equal(item["scope"], scope):
+            continue
+        guid = role_guid(item["role_definition_id"])
+        if role is not None and guid != role["guid"]:
+            continue
+        if role is not None:
+            item["role_name"] = role["role_name"]
+        else:
+            item["role_name"] = names.get(guid)
+            if guid not in names:
+                names[guid] = item["role_name"] = _role_name(arm, scope, guid)
+        result.append(dict((k, item.get(k)) for k in RESULT_KEYS))
+    module.exit(False, "role_assignments", after=result, with_diff=False)
+
+
+def _role_name(arm, scope, guid):
+    definition = arm.role_definition(scope, guid)
+    return definition["role_name"] if definition else None
+
+
+def main():
+    module = AzureModule(
+        argument_spec=dict(
+            scope=dict(type="str", required=True),
+            principal_id=dict(type="str"),
+            role=dict(type="str", aliases=["role_definition"]),
+            include=dict(type="str", default="exact", choices=["exact", "at_scope", "all"]),
+        ),
+    )
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()
