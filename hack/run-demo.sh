@@ -63,7 +63,7 @@ ANSIBLE_COLLECTIONS_PATH="${root}/.collections" \
 ANSIBLE_PYTHON_INTERPRETER="${venv}/bin/python" \
 ANSIBLE_LOCALHOST_WARNING=false \
 ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
-    "${venv}/bin/ansible-playbook" "${playbook}" -e "@${info_file}" "$@" || status=$?
+    "${venv}/bin/ansible-playbook" "${playbook}" -e "emulator_info=${info_file}" "$@" || status=$?
 
 if [ "${status}" -eq 0 ]; then
     echo "demo: ${playbook} succeeded"

@@ -153,10 +153,11 @@ def discover_cloud(arm_endpoint, rest):
         audiences = auth.get("audiences") or []
         if not auth.get("loginEndpoint") or not audiences:
             raise ApiError("The metadata of %s has no authentication.loginEndpoint or audiences" % arm_endpoint)
-        graph_audience = chosen.get("microsoftGraphResourceId")
-        graph_endpoint = chosen.get("graph") if graph_audience else None
+        # `graph` in this document is the retired Azure AD Graph; Microsoft Graph is named by
+        # microsoftGraphResourceId, which is both its audience and its base URL (as azure-cli uses it).
+        graph = chosen.get("microsoftGraphResourceId")
         return Cloud(chosen.get("name") or arm_endpoint, chosen.get("resourceManager") or arm_endpoint,
-                     audiences[0], auth["loginEndpoint"], graph_endpoint, graph_audience, custom=True)
+                     audiences[0], auth["loginEndpoint"], graph, graph, custom=True)
     return _discover_azure_stack(arm_endpoint, rest)
 
 

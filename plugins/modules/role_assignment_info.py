@@ -36,7 +36,8 @@ options:
   include:
     description:
       - V(at_scope) lists assignments made exactly at O(scope) and those inherited from above it.
-      - V(all) also lists assignments made below O(scope) (resource groups and resources of a subscription).
+      - V(all) lists everything the service returns for O(scope) - assignments at it, above it and below it
+        (resource groups and resources of a subscription); without O(principal_id), those at and below it.
       - V(exact) lists only assignments made exactly at O(scope).
     type: str
     default: exact
@@ -80,7 +81,7 @@ role_assignments:
 """
 
 from ansible_collections.azdo.identity.plugins.module_utils._arm import odata_quote, role_guid
-from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal, is_guid
+from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal, is_guid, normalize_id
 from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
 from ansible_collections.azdo.identity.plugins.module_utils._role_assignment import (
     RoleAssignmentError, clean_scope, resolve_role, validate_scope,
@@ -106,17 +107,23 @@ def run(module):
                 role = resolve_role(arm, scope, params["role"])
             except RoleAssignmentError as exc:
                 raise ModuleFailure(exc.message)
-    filters = []
-    if params["include"] != "all":
-        filters.append("atScope()")
+    # ARM takes atScope() or principalId eq '...' but refuses the two combined (only
+    # "atScope() and assignedTo(...)" is documented), so a principal is filtered by the service and
+    # the scope is narrowed here.
     if params["principal_id"]:
-        filters.append("principalId eq %s" % odata_quote(params["principal_id"].lower()))
+        odata_filter = "principalId eq %s" % odata_quote(params["principal_id"].lower())
+    elif params["include"] != "all":
+        odata_filter = "atScope()"
+    else:
+        odata_filter = None
     with module.doing("list", "role assignments at %s" % scope):
-        found = arm.role_assignments(scope, " and ".join(filters) or None)
+        found = arm.role_assignments(scope, odata_filter)
     names = {}
     result = []
     for item in found:
         if params["include"] == "exact" and not ids_equal(item["scope"], scope):
+            continue
+        if params["include"] == "at_scope" and not is_at_or_above(item["scope"], scope):
             continue
         guid = role_guid(item["role_definition_id"])
         if role is not None and guid != role["guid"]:
@@ -129,6 +136,13 @@ def run(module):
                 names[guid] = item["role_name"] = _role_name(arm, scope, guid)
         result.append(dict((k, item.get(k)) for k in RESULT_KEYS))
     module.exit(False, "role_assignments", after=result, with_diff=False)
+
+
+def is_at_or_above(assigned_scope, scope):
+    """Whether an assignment at ``assigned_scope`` applies at ``scope`` (same scope or an ancestor)."""
+    mine = normalize_id(assigned_scope)
+    target = normalize_id(scope)
+    return mine == "/" or target == mine or target.startswith(mine + "/")
 
 
 def _role_name(arm, scope, guid):

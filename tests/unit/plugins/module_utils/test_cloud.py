@@ -18,8 +18,8 @@ from ansible_collections.azdo.identity.plugins.module_utils._http import ApiErro
 MODERN = [
     {"name": "Other", "resourceManager": "https://elsewhere.example/",
      "authentication": {"loginEndpoint": "https://login.elsewhere/", "audiences": ["https://x/"]}},
-    {"name": "Emulated", "resourceManager": "https://127.0.0.1:8443/", "graph": "https://127.0.0.1:8443/",
-     "microsoftGraphResourceId": "https://graph.microsoft.com/",
+    {"name": "Emulated", "resourceManager": "https://127.0.0.1:8443/", "graph": "https://graph.windows.net/",
+     "microsoftGraphResourceId": "https://127.0.0.1:8443/",
      "authentication": {"loginEndpoint": "https://127.0.0.1:8443/",
                         "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"]}},
 ]
@@ -56,7 +56,8 @@ def test_custom_cloud_modern_metadata(make_client):
     assert cloud.login_host == "https://127.0.0.1:8443"
     assert not cloud.known_authority
     assert cloud.arm_scope == "https://management.core.windows.net//.default"
-    assert cloud.graph_endpoint == "https://127.0.0.1:8443"
+    assert cloud.graph_endpoint == "https://127.0.0.1:8443"  # not the Azure AD Graph of `graph`
+    assert cloud.graph_scope == "https://127.0.0.1:8443/.default"
     assert "metadata/endpoints?api-version=2022-09-01" in session.sent[0]["url"]
     assert "Authorization" not in session.sent[0]["headers"]
 

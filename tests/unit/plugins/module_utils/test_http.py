@@ -257,8 +257,9 @@ def test_lro_async_operation_to_success(make_client, clock):
 
 
 def test_lro_failure_carries_service_error(make_client):
-    client = make_client([FakeRaw(200, {"status": "Failed", "error": {"code": "ResourceCreationValidateFailed",
-                                                                         "message": "The resource validation failed."}})])[0]
+    failed = {"status": "Failed", "error": {"code": "ResourceCreationValidateFailed",
+                                            "message": "The resource validation failed."}}
+    client = make_client([FakeRaw(200, failed)])[0]
     with pytest.raises(ApiError) as info:
         client.wait_for_lro(_started({"Azure-AsyncOperation": "https://arm.example/op/1"}), interval=0)
     assert info.value.code == "ResourceCreationValidateFailed"

@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azdo.identity contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bad input fails with a message naming the option, before any write reaches the service.
+
+Each case runs the module the way Ansible does (a JSON args file, in a child process) against
+the emulator, then reads the emulator's request log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from collection_path import collections_root
+
+MODULES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                       "plugins", "modules")
+ROLE_GUID_UNKNOWN = "00000000-1111-2222-3333-444444444444"
+
+
+def run_module(name, args, env_extra=None, tmp_path=None):
+    path = tmp_path / ("%s-args.json" % name)
+    path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = collections_root()
+    env.update(env_extra or {})
+    done = subprocess.run([sys.executable, os.path.join(MODULES, name + ".py"), str(path)], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120, check=False)
+    return json.loads(done.stdout)
+
+
+def auth(emulator):
+    return dict(auth_source="credential", client_id=emulator["client_id"], client_secret=emulator["client_secret"],
+                tenant=emulator["tenant_id"], cloud_environment=emulator["base_url"], ca_path=emulator["ca_path"])
+
+
+def rg(emulator):
+    return "/subscriptions/%s/resourceGroups/%s" % (emulator["subscription_id"], emulator["resource_group"])
+
+
+CASES = [
+    # (id, module, args builder, words the message must contain)
+    ("scope-empty", "role_assignment", lambda e: dict(scope="/", role="Reader", principal_id=e["principal_id"]),
+     ["scope"]),
+    ("scope-not-a-scope", "role_assignment",
+     lambda e: dict(scope="/resourceGroups/x", role="Reader", principal_id=e["principal_id"]), ["scope"]),
+    ("scope-subscription-not-guid", "role_assignment",
+     lambda e: dict(scope="/subscriptions/my-sub", role="Reader", principal_id=e["principal_id"]),
+     ["scope", "subscription id"]),
+    ("principal-not-guid", "role_assignment",
+     lambda e: dict(scope=rg(e), role="Reader", principal_id="my-app"), ["principal_id"]),
+    ("role-unknown-name", "role_assignment",
+     lambda e: dict(scope=rg(e), role="Raeder", principal_id=e["principal_id"]), ["Raeder", "role"]),
+    ("role-unknown-guid", "role_assignment",
+     lambda e: dict(scope=rg(e), role=ROLE_GUID_UNKNOWN, principal_id=e["principal_id"]), [ROLE_GUID_UNKNOWN]),
+    ("condition-version-alone", "role_assignment",
+     lambda e: dict(scope=rg(e), role="Reader", principal_id=e["principal_id"], condition_version="2.0"),
+     ["condition_version", "condition"]),
+    ("principal-type-invalid", "role_assignment",
+     lambda e: dict(scope=rg(e), role="Reader", principal_id=e["principal_id"], principal_type="Robot"),
+     ["principal_type"]),
+    ("cloud-http", "role_assignment",
+     lambda e: dict(scope=rg(e), role="Reader", principal_id=e["principal_id"], cloud_environment="http://x"),
+     ["cloud_environment", "https"]),
+    ("cloud-unknown-name", "role_assignment",
+     lambda e: dict(scope=rg(e), role="Reader", principal_id=e["principal_id"], cloud_environment="AzureMars"),
+     ["cloud_environment"]),
+    ("credential-missing-secret", "role_assignment",
+     lambda e: dict(scope=rg(e), role="Reader", principal_id=e["principal_id"], client_secret=None),
+     ["client_secret"]),
+    ("retry-budget-negative", "role_assignment",
+     lambda e: dict(scope=rg(e), role="Reader", principal_id=e["principal_id"], retry_budget=-1), ["retry_budget"]),
+    ("state-invalid", "role_assignment",
+     lambda e: dict(scope=rg(e), role="Reader", principal_id=e["principal_id"], state="gone"), ["state"]),
+    ("info-principal-not-guid", "role_assignment_info", lambda e: dict(scope=rg(e), principal_id="abc"),
+     ["principal_id"]),
+    ("info-scope-bad", "role_assignment_info", lambda e: dict(scope="nowhere"), ["scope"]),
+]
+
+
+@pytest.mark.parametrize("name,module,build,words", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_fails_clearly_without_writes(emulator, admin, tmp_path, name, module, build, words):
+    args = auth(emulator)
+    args.update(build(emulator))
+    args = dict((k, v) for k, v in args.items() if v is not None)
+    admin.clear_requests()
+    result = run_module(module, args, tmp_path=tmp_path)
+    assert result.get("failed") is True, result
+    for word in words:
+        assert word in result["msg"], (word, result["msg"])
+    assert admin.writes() == []
+    assert emulator["client_secret"] not in json.dumps(result)
