@@ -26,7 +26,7 @@ sys.path.insert(0, TESTS)
 
 import requests  # noqa: E402  pylint: disable=wrong-import-position
 
-from collection_path import REPO, collections_root  # noqa: E402  pylint: disable=wrong-import-position
+from collection_path import collections_root  # noqa: E402  pylint: disable=wrong-import-position
 from emulator_process import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
 
 SMALL, LARGE, REPEAT = 5, 25, 3
@@ -50,9 +50,9 @@ PLAY = """- hosts: localhost
 {tasks}
 """
 NOOP_TASK = """    - azdo.identity.role_assignment:
-        scope: "/subscriptions/{{{{ emulator.subscription_id }}}}/resourceGroups/{{{{ emulator.resource_group }}}}"
+        scope: "/subscriptions/{{ emulator.subscription_id }}/resourceGroups/{{ emulator.resource_group }}"
         role: Reader
-        principal_id: "{{{{ emulator.principal_id }}}}"
+        principal_id: "{{ emulator.principal_id }}"
 """
 PING_TASK = """    - ansible.builtin.ping:
 """
@@ -103,14 +103,14 @@ def import_cost(module):
     return best
 
 
-def direct_run(module_path, args, env, directory):
+def direct_run(module_name, args, env, directory):
     args_file = os.path.join(directory, "args.json")
     with open(args_file, "w") as handle:
         json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
     best = None
     for dummy in range(5):
         started = time.monotonic()
-        subprocess.run([sys.executable, module_path, args_file], env=env, stdout=subprocess.PIPE, check=True)
+        subprocess.run([sys.executable, "-m", module_name, args_file], env=env, stdout=subprocess.PIPE, check=True)
         elapsed = time.monotonic() - started
         best = elapsed if best is None else min(best, elapsed)
     return best
@@ -146,9 +146,9 @@ def main():
                     tenant=info["tenant_id"], cloud_environment=info["base_url"], ca_path=info["ca_path"],
                     scope="/subscriptions/%s/resourceGroups/%s" % (info["subscription_id"], info["resource_group"]),
                     role="Reader", principal_id=info["principal_id"])
-        direct_ra = direct_run(os.path.join(REPO, "plugins", "modules", "role_assignment.py"), args, module_env, workdir)
-        ping_path = os.path.join(os.path.dirname(__import__("ansible").__file__), "modules", "ping.py")
-        direct_ping = direct_run(ping_path, {}, module_env, workdir)
+        direct_ra = direct_run("ansible_collections.azdo.identity.plugins.modules.role_assignment", args, module_env,
+                               workdir)
+        direct_ping = direct_run("ansible.modules.ping", {}, module_env, workdir)
 
         print("== role_assignment no-op benchmark (emulator on 127.0.0.1, %d tasks per play)" % LARGE)
         print("requests per no-op task: %.2f (writes: %d in %d tasks; play reported changed=0: %s)"

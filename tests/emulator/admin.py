@@ -129,24 +129,31 @@ def reset(emu, _req: Request) -> Response:
 def seed(emu, req: Request) -> Response:
     """POST /_emulator/seed: add objects atomically; returns what was created (with generated ids)."""
     body = camel_keys(_json_body(req))
-    unknown = set(body) - {key for key, _method in SEED_ORDER}
+    state = emu.state
+    # Core keys first, then each service extension's keys, in registration order.
+    order = [(key, state, method) for key, method in SEED_ORDER]
+    order += [(key, ext, method) for ext in state.ext.values() for key, method in ext.seed_keys]
+    unknown = set(body) - {key for key, _owner, _method in order}
     if unknown:
         raise _bad(f"unknown seed keys: {', '.join(sorted(unknown))}")
-    state = emu.state
-    saved = {name: copy.deepcopy(getattr(state, name)) for name in SEED_TABLES}
-    created: dict = {}
-    try:
-        for key, method in SEED_ORDER:
-            items = body.get(key) or []
-            if not isinstance(items, list):
-                raise ValueError(f"'{key}' must be a list")
-            created[key] = [copy.deepcopy(getattr(state, method)(dict(item))) for item in items]
-    except (ValueError, TypeError, KeyError) as exc:
-        for name, table in saved.items():
-            current = getattr(state, name)
-            current.clear()
-            current.update(table)
-        raise _bad(f"seed failed: {exc!r}") from exc
+    with state.lock:
+        saved = {name: copy.deepcopy(getattr(state, name)) for name in SEED_TABLES}
+        saved_ext = {name: ext.save() for name, ext in state.ext.items()}
+        created: dict = {}
+        try:
+            for key, owner, method in order:
+                items = body.get(key) or []
+                if not isinstance(items, list):
+                    raise ValueError(f"'{key}' must be a list")
+                created[key] = [copy.deepcopy(getattr(owner, method)(dict(item))) for item in items]
+        except (ValueError, TypeError, KeyError) as exc:
+            for name, table in saved.items():
+                current = getattr(state, name)
+                current.clear()
+                current.update(table)
+            for name, ext in state.ext.items():
+                ext.restore(saved_ext[name])
+            raise _bad(f"seed failed: {exc!r}") from exc
     return Response(200, {k: v for k, v in created.items() if v})
 
 

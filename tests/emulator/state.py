@@ -100,6 +100,46 @@ class Identity:
                    principal_id=str(uuid.uuid4()), **kwargs)
 
 
+class StateExtension:
+    """A service's own tables (Managed Identity, Graph, Azure DevOps, pools ...), kept beside the core ones.
+
+    A service module subclasses this, decorates it with :func:`register_extension`, and reaches its
+    instance as ``emu.state.ext[NAME]``. ``seed_keys`` lists ``(seed body key, method name)`` pairs that
+    ``POST /_emulator/seed`` accepts after the core keys; the methods take one spec dict and return
+    what they created. Every access goes under ``state.lock``, like the core tables.
+    """
+
+    name = ""
+    seed_keys: tuple = ()
+
+    def __init__(self, state: "State"):
+        self.state = state
+
+    def seed_defaults(self) -> None:
+        """Add the objects this service has right after start-up or reset."""
+
+    def snapshot(self) -> dict:
+        """A JSON-serialisable dump for GET /_emulator/state."""
+        return {}
+
+    def save(self) -> dict:
+        """Copy of every table, for an atomic seed."""
+        return copy.deepcopy({k: v for k, v in self.__dict__.items() if k != "state"})
+
+    def restore(self, saved: dict) -> None:
+        self.__dict__.update(saved)
+
+
+EXTENSIONS: list = []
+
+
+def register_extension(cls):
+    """Class decorator: the extension is created (anew) at every State reset."""
+    if cls not in EXTENSIONS:
+        EXTENSIONS.append(cls)
+    return cls
+
+
 class State:
     """All mutable emulator data; guard every access with ``lock``."""
 
@@ -120,6 +160,7 @@ class State:
         self.resources: dict = {}
         self.role_assignments: dict = {}
         self.operations: dict = {}
+        self.ext: dict = {}
         self.seq = 0
         self.reset()
 
@@ -131,7 +172,10 @@ class State:
             for table in (self.tenants, self.principals, self.applications, self.management_groups, self.subscriptions,
                           self.resource_groups, self.resources, self.role_assignments, self.operations):
                 table.clear()
+            self.ext = {cls.name: cls(self) for cls in EXTENSIONS}
             self._seed_defaults()
+            for extension in self.ext.values():
+                extension.seed_defaults()
 
     def _seed_defaults(self) -> None:
         ident = self.identity
@@ -437,4 +481,5 @@ class State:
                 "applications": list(self.applications.values()),
                 "roleAssignments": sorted(self.role_assignments.values(), key=lambda r: r["seq"]),
                 "roleDefinitions": sorted(r["roleName"] for r in self.role_definitions.values()),
+                **{name: extension.snapshot() for name, extension in self.ext.items()},
             })
