@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azdo.identity contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Who trusts which issuer and subject: one lookup over app registrations and managed identities.
+
+Azure DevOps decides whether a workload identity federation connection is ready by asking Entra
+for a token with the connection's issuer and subject; the emulator answers the same question
+from its own state with :func:`credentials_for_client`. The Entra token endpoint and the Azure
+DevOps service both use it, so they agree by construction.
+"""
+
+from __future__ import annotations
+
+MANAGED_IDENTITY_EXTENSION = "managed_identity"
+
+
+def credentials_for_client(state, client_id: str, tenant_id: str | None = None) -> list[dict] | None:
+    """Federated credentials (``issuer``, ``subject``, ``audiences``) trusted by ``client_id``.
+
+    ``client_id`` is an app registration's appId or a user-assigned identity's clientId. Returns
+    ``None`` when no such client exists (in ``tenant_id``, when given), ``[]`` when it has none.
+    Call with ``state.lock`` held.
+    """
+    wanted = (client_id or "").lower()
+    for (tid, app_id), app in state.applications.items():
+        if app_id == wanted and (tenant_id is None or tid == tenant_id.lower()):
+            return [dict(f) for f in app.get("federatedIdentityCredentials") or []]
+    identities = state.ext.get(MANAGED_IDENTITY_EXTENSION)
+    if identities is not None and hasattr(identities, "credentials_for_client"):
+        return identities.credentials_for_client(wanted, tenant_id)
+    return None
+
+
+def trusts(state, client_id: str, issuer: str, subject: str, audience: str = "api://AzureADTokenExchange",
+           tenant_id: str | None = None) -> bool:
+    """Whether ``client_id`` has a federated credential with exactly this issuer, subject and audience.
+
+    Entra compares issuer and subject as exact, case-sensitive strings.
+    """
+    for fic in credentials_for_client(state, client_id, tenant_id) or []:
+        if fic.get("issuer") == issuer and fic.get("subject") == subject and audience in (fic.get("audiences") or []):
+            return True
+    return False
