@@ -80,7 +80,7 @@ sanity: venv collection ## ansible-test sanity (all default tests) on the collec
 	@"$(VENV_BIN)/python" hack/ansible_test_get_pip.py --seed
 	cd "$(COLLECTION_DIR)" && PATH="$(VENV_BIN):$$PATH" "$(VENV_BIN)/ansible-test" sanity --python $(PYTHON_VERSION) $(SANITY_ARGS)
 
-lint: venv changelog-lint ## ansible-lint (production profile, offline) + changelog fragments
+lint: venv collection changelog-lint ## ansible-lint (production profile, offline) + changelog fragments
 	$(ANSIBLE_ENV) "$(VENV_BIN)/ansible-lint" $(LINT_ARGS)
 
 changelog-lint: venv ## antsibull-changelog lint

@@ -14,7 +14,7 @@ options:
   auth_source:
     description:
       - How to authenticate to Microsoft Entra ID. Every method goes through the C(azure-identity) library.
-      - V(auto) uses, in this order, explicit O(client_secret), O(certificate_path), O(federated_token) or
+      - V(auto) uses, in this order, explicit O(secret), O(certificate_path), O(federated_token) or
         O(federated_token_file) options; complete environment variables (see V(env)); a managed identity
         when the host advertises one (E(IDENTITY_ENDPOINT) or E(MSI_ENDPOINT)); the Azure CLI's login when
         C(az) is installed.
@@ -25,7 +25,7 @@ options:
       - V(oidc) exchanges an OIDC token for an Entra token (workload identity federation), from
         O(federated_token), O(federated_token_file) or E(AZURE_FEDERATED_TOKEN_FILE), for example the
         C(idToken) an Azure Pipelines job gets from a workload identity service connection.
-      - V(credential) uses only the options O(client_id), O(tenant) and O(client_secret) or O(certificate_path).
+      - V(credential) uses only the options O(client_id), O(tenant) and O(secret) or O(certificate_path).
       - When not set, the environment variable E(ANSIBLE_AZURE_AUTH_SOURCE) is used.
     type: str
     default: auto
@@ -34,7 +34,7 @@ options:
     description:
       - Application (client) id of the service principal, managed identity or app registration to sign in as.
     type: str
-  client_secret:
+  secret:
     description:
       - Client secret of O(client_id).
     type: str
@@ -59,6 +59,11 @@ options:
       - Microsoft Entra tenant (directory) id.
     type: str
     aliases: [tenant_id]
+  subscription_id:
+    description:
+      - Subscription of the resources that a module takes by name (with a resource group).
+      - When not set, the environment variable E(AZURE_SUBSCRIPTION_ID) is used, as AWX's Azure credential sets it.
+    type: str
   cloud_environment:
     description:
       - V(AzureCloud), V(AzureUSGovernment), V(AzureChinaCloud), or the https Azure Resource Manager endpoint of

@@ -203,10 +203,10 @@ def _from_options(params, cloud, verify):
         return OidcAuth(cloud, tenant, client_id, params.get("federated_token"), params.get("federated_token_file"),
                         verify)
     _need([("the option 'tenant'", tenant), ("the option 'client_id'", client_id),
-           ("the option 'client_secret' or 'certificate_path'",
-            params.get("client_secret") or params.get("certificate_path"))], "credential")
-    if params.get("client_secret"):
-        return SecretAuth(cloud, tenant, client_id, params["client_secret"], verify)
+           ("the option 'secret' or 'certificate_path'",
+            params.get("secret") or params.get("certificate_path"))], "credential")
+    if params.get("secret"):
+        return SecretAuth(cloud, tenant, client_id, params["secret"], verify)
     return CertificateAuth(cloud, tenant, client_id, params["certificate_path"], params.get("certificate_password"),
                            verify)
 
@@ -247,7 +247,7 @@ def select_auth(params, cloud, verify=True, environ=None, which=None):
     source = params.get("auth_source") or "auto"
     if source == "credential":
         if params.get("federated_token") or params.get("federated_token_file"):
-            raise AuthError("auth_source=credential takes client_secret or certificate_path; use auth_source=oidc "
+            raise AuthError("auth_source=credential takes secret or certificate_path; use auth_source=oidc "
                             "for federated_token or federated_token_file", code="InvalidAuthOptions")
         return _from_options(params, cloud, verify)
     if source == "oidc":
@@ -269,7 +269,7 @@ def select_auth(params, cloud, verify=True, environ=None, which=None):
     if source != "auto":
         raise AuthError("auth_source must be one of %s; got '%s'" % (", ".join(AUTH_SOURCES), source),
                         code="InvalidAuthOptions")
-    explicit = any(params.get(k) for k in ("client_secret", "certificate_path", "federated_token",
+    explicit = any(params.get(k) for k in ("secret", "certificate_path", "federated_token",
                                            "federated_token_file"))
     if explicit:
         return _from_options(params, cloud, verify)
@@ -280,7 +280,7 @@ def select_auth(params, cloud, verify=True, environ=None, which=None):
     if which("az"):
         return CliAuth(cloud, params.get("tenant"), verify)
     raise AuthError(
-        "No credentials found for auth_source=auto. Give client_id, tenant and client_secret (or certificate_path, "
+        "No credentials found for auth_source=auto. Give client_id, tenant and secret (or certificate_path, "
         "or federated_token_file) as options; or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET "
         "(AWX: AZURE_SECRET, AZURE_TENANT); or run on a host with a managed identity (auth_source=msi); "
         "or log in with 'az login' (auth_source=cli).", code="NoCredentials")

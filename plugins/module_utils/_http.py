@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - exercised by the sanity import test
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+_MISSING = object()
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS"))
 # Statuses that mean the service did not act on the request, so even a POST is safe to resend.
 NOT_PROCESSED_STATUSES = frozenset((429,))
@@ -395,13 +396,31 @@ class RestClient(object):
                                 **kwargs)
         return None if response is None else response.body
 
-    def paged(self, url, params=None, api_version=None, item_key="value", **kwargs):
+    def collect(self, url, params=None, api_version=None, not_found_ok=False, **kwargs):
+        """Every item of a list (all pages), or ``None`` when the list's parent is missing and ``not_found_ok``."""
+        items = []
+        for item in self.paged(url, params=params, api_version=api_version, not_found_ok=not_found_ok, **kwargs):
+            if item is _MISSING:
+                return None
+            items.append(item)
+        return items
+
+    def paged(self, url, params=None, api_version=None, item_key="value", not_found_ok=False, **kwargs):
         """Yield the items of a list, following ``nextLink``, ``@odata.nextLink`` or
-        ``X-MS-ContinuationToken`` until the service says it is done."""
+        ``X-MS-ContinuationToken`` until the service says it is done.
+
+        With ``not_found_ok``, a 404 on the first page yields one ``_MISSING`` marker (see :meth:`collect`).
+        """
         params = dict(params or {})
         seen = set()
+        first = True
         while True:
-            response = self.request("GET", url, params=params, api_version=api_version, **kwargs)
+            response = self.request("GET", url, params=params, api_version=api_version,
+                                    not_found_ok=not_found_ok and first, **kwargs)
+            first = False
+            if response is None:
+                yield _MISSING
+                return
             body = response.body
             if isinstance(body, list):
                 items = body
@@ -506,6 +525,34 @@ class RestClient(object):
         if state is not None and state.lower() in ("failed", "canceled", "cancelled"):
             raise ApiError("%s ended in provisioning state %s" % (what, state), code=state)
         return body
+
+
+def retry_while(call, should_retry, timeout, policy, progress=None, describe=None, cap=15.0):
+    """Call ``call()`` until it stops raising an :class:`ApiError` that ``should_retry(error)`` accepts.
+
+    For conditions a service reports while it catches up with itself (Entra replication after a
+    principal or app was created, concurrent writes on one parent): waits grow with full jitter
+    between 1 second and ``cap``; past ``timeout`` seconds the last error is raised with a note.
+    ``describe(error, wait)`` returns the progress message for each wait.
+    """
+    started = policy.clock()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return call()
+        except ApiError as exc:
+            if not should_retry(exc):
+                raise
+            elapsed = policy.clock() - started
+            wait = min(cap, max(1.0, policy.backoff(attempt + 1)))
+            if elapsed + wait > timeout:
+                raise ApiError("%s; still failing after %.0fs and %d attempt(s)" % (exc.message, elapsed, attempt),
+                               status=exc.status, code=exc.code, request_id=exc.request_id, method=exc.method,
+                               url=exc.url, body=exc.body)
+            if progress is not None and describe is not None:
+                progress(describe(exc, wait))
+            policy.sleep(wait)
 
 
 def provisioning_state(body):

@@ -16,8 +16,10 @@ import contextlib
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.azdo.identity.plugins.module_utils._arm import ArmClient
+from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
 from ansible_collections.azdo.identity.plugins.module_utils._auth import AUTH_SOURCES, AuthError, select_auth
 from ansible_collections.azdo.identity.plugins.module_utils._cloud import resolve_cloud, validate_cloud_environment
+from ansible_collections.azdo.identity.plugins.module_utils._graph import GRAPH_VERSION, GraphClient
 from ansible_collections.azdo.identity.plugins.module_utils._http import (
     REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session,
 )
@@ -32,12 +34,13 @@ def azure_argument_spec():
         auth_source=dict(type="str", default="auto", choices=list(AUTH_SOURCES),
                          fallback=(env_fallback, ["ANSIBLE_AZURE_AUTH_SOURCE"])),
         client_id=dict(type="str", no_log=False),
-        client_secret=dict(type="str", no_log=True),
+        secret=dict(type="str", no_log=True),
         certificate_path=dict(type="path"),
         certificate_password=dict(type="str", no_log=True),
         federated_token=dict(type="str", no_log=True),
         federated_token_file=dict(type="path"),
         tenant=dict(type="str", aliases=["tenant_id"]),
+        subscription_id=dict(type="str", fallback=(env_fallback, ["AZURE_SUBSCRIPTION_ID"])),
         cloud_environment=dict(type="str", default="AzureCloud", fallback=(env_fallback, ["AZURE_CLOUD_ENVIRONMENT"])),
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
@@ -70,6 +73,7 @@ class AzureModule(object):
         self._cloud = None
         self._auth = None
         self._arm = None
+        self._graph = None
         self._rest_clients = []
 
     # ------------------------------------------------------------------ basics
@@ -146,6 +150,26 @@ class AzureModule(object):
         if self._arm is None:
             self._arm = ArmClient(self.rest_client(self.cloud.arm_endpoint, scope=self.cloud.arm_scope, service="arm"))
         return self._arm
+
+    @property
+    def graph(self):
+        if self._graph is None:
+            cloud = self.cloud
+            if not cloud.graph_endpoint:
+                raise ModuleFailure("The cloud '%s' has no Microsoft Graph endpoint in its metadata, so app registrations "
+                                    "cannot be managed there" % cloud.name)
+            self._graph = GraphClient(self.rest_client(cloud.graph_endpoint + "/" + GRAPH_VERSION, scope=cloud.graph_scope,
+                                                       service="graph"))
+        return self._graph
+
+    def subscription(self, option="subscription_id"):
+        """The subscription id option, checked; raises :class:`ModuleFailure` naming it when missing or malformed."""
+        value = self.params.get(option)
+        if not value:
+            raise ModuleFailure("%s is required here (or set AZURE_SUBSCRIPTION_ID)" % option)
+        if not is_guid(value):
+            raise ModuleFailure("%s must be a subscription id (a GUID); got '%s'" % (option, value))
+        return value
 
     @property
     def requests_sent(self):

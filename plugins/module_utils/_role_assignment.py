@@ -18,7 +18,7 @@ from ansible_collections.azdo.identity.plugins.module_utils._arm import (
 from ansible_collections.azdo.identity.plugins.module_utils._compare import (
     differences, ids_equal, is_guid, normalize_id, stable_guid,
 )
-from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, retry_while
 
 PRINCIPAL_TYPES = ("ServicePrincipal", "User", "Group", "ForeignGroup", "Device")
 MUTABLE_FIELDS = ("description", "condition", "condition_version")
@@ -133,25 +133,18 @@ def _properties(assignment):
 
 def _put_with_replication_retry(arm, scope, name, properties, role_name, principal_timeout, progress):
     """PUT, retrying ``PrincipalNotFound`` (a principal created moments ago) until ``principal_timeout``."""
-    policy = arm.rest.policy
-    started = policy.clock()
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return arm.put_role_assignment(scope, name, properties, role_name)
-        except ApiError as exc:
-            if not exc.has_code("PrincipalNotFound"):
-                raise
-            elapsed = policy.clock() - started
-            wait = min(15.0, max(1.0, policy.backoff(attempt + 1)))
-            if elapsed + wait > principal_timeout:
-                raise ApiError("%s; still not replicated after %.0fs (principal_timeout=%s)"
-                               % (exc.message, elapsed, principal_timeout), status=exc.status, code=exc.code,
-                               request_id=exc.request_id)
-            progress("Principal %s is not visible to Azure RBAC yet (replication delay); retrying in %.0fs"
-                     % (properties["principalId"], wait))
-            policy.sleep(wait)
+    def describe(exc, wait):
+        return ("Principal %s is not visible to Azure RBAC yet (replication delay); retrying in %.0fs"
+                % (properties["principalId"], wait))
+
+    try:
+        return retry_while(lambda: arm.put_role_assignment(scope, name, properties, role_name),
+                           lambda exc: exc.has_code("PrincipalNotFound"), principal_timeout, arm.rest.policy,
+                           progress, describe)
+    except ApiError as exc:
+        if exc.has_code("PrincipalNotFound"):
+            exc.message = "%s (principal_timeout=%s)" % (exc.message, principal_timeout)
+        raise
 
 
 def ensure_present(arm, scope, role, principal_id, principal_type="ServicePrincipal", description=None,

@@ -42,7 +42,7 @@ PLAY = """- hosts: localhost
     group/azdo.identity.all:
       auth_source: credential
       client_id: "{{{{ emulator.client_id }}}}"
-      client_secret: "{{{{ emulator.client_secret }}}}"
+      secret: "{{{{ emulator.client_secret }}}}"
       tenant: "{{{{ emulator.tenant_id }}}}"
       cloud_environment: "{{{{ emulator.base_url }}}}"
       ca_path: "{{{{ emulator.ca_path }}}}"
@@ -142,7 +142,7 @@ def main():
         ping, ping_small, ping_large = per_task(workdir, env, info_file, "ping", PING_TASK)
 
         module_env = dict(env, PYTHONPATH=collections_root())
-        args = dict(auth_source="credential", client_id=info["client_id"], client_secret=info["client_secret"],
+        args = dict(auth_source="credential", client_id=info["client_id"], secret=info["client_secret"],
                     tenant=info["tenant_id"], cloud_environment=info["base_url"], ca_path=info["ca_path"],
                     scope="/subscriptions/%s/resourceGroups/%s" % (info["subscription_id"], info["resource_group"]),
                     role="Reader", principal_id=info["principal_id"])

@@ -20,14 +20,14 @@ NO_AZ = staticmethod(lambda name: None)
 
 
 def params(**kw):
-    base = dict(auth_source="auto", client_id=None, client_secret=None, certificate_path=None,
+    base = dict(auth_source="auto", client_id=None, secret=None, certificate_path=None,
                 certificate_password=None, federated_token=None, federated_token_file=None, tenant=None)
     base.update(kw)
     return base
 
 
 def test_credential_with_secret():
-    method = select_auth(params(auth_source="credential", client_id="c", tenant="t", client_secret="s"), CLOUD,
+    method = select_auth(params(auth_source="credential", client_id="c", tenant="t", secret="s"), CLOUD,
                          environ={})
     assert isinstance(method, SecretAuth) and method.client_id == "c"
 
@@ -35,7 +35,7 @@ def test_credential_with_secret():
 def test_credential_names_missing_options():
     with pytest.raises(AuthError) as info:
         select_auth(params(auth_source="credential", client_id="c"), CLOUD, environ={})
-    assert "'tenant'" in info.value.message and "'client_secret' or 'certificate_path'" in info.value.message
+    assert "'tenant'" in info.value.message and "'secret' or 'certificate_path'" in info.value.message
 
 
 def test_credential_rejects_federated_token():
@@ -82,7 +82,7 @@ def test_oidc_from_options_and_env(tmp_path):
 
 
 def test_auto_order(tmp_path):
-    explicit = params(client_id="c", tenant="t", client_secret="s")
+    explicit = params(client_id="c", tenant="t", secret="s")
     assert isinstance(select_auth(explicit, CLOUD, environ={}, which=NO_AZ), SecretAuth)
     env = {"AZURE_CLIENT_ID": "c", "AZURE_SECRET": "s", "AZURE_TENANT": "t", "IDENTITY_ENDPOINT": "http://x"}
     assert isinstance(select_auth(params(), CLOUD, environ=env, which=NO_AZ), SecretAuth)

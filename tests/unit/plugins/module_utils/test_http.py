@@ -285,3 +285,14 @@ def test_lro_timeout(make_client, clock):
         client.wait_for_lro(_started({"Azure-AsyncOperation": "https://arm.example/op/1"}), timeout=20, interval=5)
     assert info.value.code == "OperationTimeout"
     assert clock.now - 1000.0 <= 20
+
+
+def test_collect_all_pages_or_none_when_parent_missing(make_client):
+    pages = {"https://arm.example/l?api-version=1": {"value": [1], "nextLink": "https://arm.example/l?api-version=1&p=2"},
+             "https://arm.example/l?api-version=1&p=2": {"value": [2]}}
+    client, session = make_client(lambda m, u, k: FakeRaw(200, pages[u]))
+    assert client.collect("/l", api_version="1") == [1, 2] and len(session.sent) == 2
+    client = make_client([FakeRaw(404, {"error": {"code": "ResourceNotFound", "message": "x"}})])[0]
+    assert client.collect("/l", api_version="1", not_found_ok=True) is None
+    client = make_client([FakeRaw(200, {"value": []}), FakeRaw(404)])[0]
+    assert client.collect("/l", api_version="1", not_found_ok=True) == []
