@@ -10,6 +10,7 @@ import time
 from urllib.parse import unquote, urlsplit
 
 from .errors import EntraError
+from .federation import managed_identity_client
 from .tokens import TokenError, split_jwt
 from .web import Request, Response
 
@@ -23,6 +24,7 @@ KNOWN_RESOURCES = (
     "https://graph.microsoft.com",
     AZURE_DEVOPS_APP_ID,
     "api://AzureADTokenExchange",
+    "00000003-0000-0000-c000-000000000000",  # Microsoft Graph's app id
 )
 
 
@@ -231,6 +233,8 @@ def token(emu, req: Request) -> Response:
         raise EntraError(400, "invalid_request", 900144,
                          "The request body must contain the following parameter: 'client_id'.")
     app = emu.state.application(tenant["id"], client_id)
+    if app is None:  # a user-assigned identity's clientId: federated credentials only
+        app = managed_identity_client(emu.state, client_id, tenant["id"])
     if app is None:
         raise EntraError(400, "unauthorized_client", 700016,
                          f"Application with identifier '{client_id}' was not found in the directory '{tenant['id']}'. "
@@ -255,6 +259,10 @@ def token(emu, req: Request) -> Response:
     else:
         raise EntraError(401, "invalid_client", 7000218,
                          "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+    if not app.get("principalId"):  # Graph-created app without POST /servicePrincipals
+        raise EntraError(400, "invalid_client", 7000229,
+                         f"The client application {app['appId']} is missing service principal in the tenant "
+                         f"{tenant['id']}.")
     lifetime = int(emu.state.config["token_lifetime"])
     access_token, claims = emu.tokens.issue(tenant_id=tenant["id"], audience=resource, app_id=app["appId"],
                                             object_id=app["principalId"], lifetime=lifetime, appidacr=appidacr)

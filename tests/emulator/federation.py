@@ -31,6 +31,17 @@ def credentials_for_client(state, client_id: str, tenant_id: str | None = None) 
     return None
 
 
+def managed_identity_client(state, client_id: str, tenant_id: str) -> dict | None:
+    """A user-assigned identity seen as a token client (app-registration-shaped, FICs only), or None.
+
+    Call with ``state.lock`` held.
+    """
+    identities = state.ext.get(MANAGED_IDENTITY_EXTENSION)
+    if identities is not None and hasattr(identities, "client_record"):
+        return identities.client_record(client_id, tenant_id)
+    return None
+
+
 def trusts(state, client_id: str, issuer: str, subject: str, audience: str = "api://AzureADTokenExchange",
            tenant_id: str | None = None) -> bool:
     """Whether ``client_id`` has a federated credential with exactly this issuer, subject and audience.

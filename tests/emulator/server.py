@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 import trustme
 
-from . import admin, arm_resources, authorization, azdo, entra, graph, metadata
+from . import admin, arm_resources, authorization, azdo, entra, graph, keyvault, managed_identity, metadata, pools
 from .errors import default_code, make_entra_renderer, render_arm, render_azdo, render_graph
 from .state import Identity, State
 from .tokens import TokenService
@@ -42,7 +42,7 @@ SERVICE_BY_SEGMENT = {
     "organizations": "entra",
     "consumers": "entra",
 }
-SERVICE_MODULES = (metadata, entra, arm_resources, authorization, graph, azdo, admin)
+SERVICE_MODULES = (metadata, entra, arm_resources, authorization, managed_identity, keyvault, pools, graph, azdo, admin)
 LOG_LIMIT = 20000
 
 
@@ -146,6 +146,7 @@ class Emulator:
         self.router.renderer("graph", render_graph)
         self.router.renderer("azdo", render_azdo)
         self.router.renderer("entra", make_entra_renderer(self.base_url))
+        self.info_extras: dict = {}  # info-file keys added by service modules at registration
         for module in SERVICE_MODULES:
             module.register(self.router, self)
         self._thread: threading.Thread | None = None
@@ -192,6 +193,7 @@ class Emulator:
             "project_name": self.project,
             "admin_url": f"{self.base_url}/_emulator",
             "cloud_metadata_url": f"{self.base_url}/metadata/endpoints",
+            **self.info_extras,
             "pid": None,
         }
 

@@ -33,7 +33,15 @@ DEFAULT_CONFIG = {
     "validate_resource_scopes": True,
     "lro_retry_after": 1,
     "lro_duration": 0.0,
+    # Managed Identity (managed_identity.py) and Microsoft Graph (graph.py)
+    "fic_concurrency_conflicts": True,
+    "fic_write_window": 0.3,
+    "graph_page_size": 100,
+    "graph_replication_lag": 0.0,
 }
+# Allowed values of enumerated config keys. A service module may add its keys to DEFAULT_CONFIG and here
+# at import time (azdo.py does); string-valued keys are only accepted through this table.
+CONFIG_CHOICES: dict = {}
 
 
 def now_stamp(ts: float | None = None) -> str:
@@ -48,6 +56,11 @@ def coerce_config(key: str, value):
     if key not in DEFAULT_CONFIG:
         raise ValueError(f"unknown config key '{key}'")
     default = DEFAULT_CONFIG[key]
+    choices = CONFIG_CHOICES.get(key)
+    if isinstance(default, str):
+        if not isinstance(value, str) or (choices and value not in choices):
+            raise ValueError(f"'{key}' must be one of {', '.join(map(str, choices or ('a string',)))}")
+        return value
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ValueError(f"'{key}' must be a boolean")
@@ -60,10 +73,12 @@ def coerce_config(key: str, value):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"'{key}' must be a number")
         value = float(value)
-    if value < 0 or (key == "page_size" and value < 1):
+    if value < 0 or (key in ("page_size", "graph_page_size", "azdo_page_size") and value < 1):
         raise ValueError(f"'{key}' is out of range")
     if key == "role_assignment_update_status" and value not in (200, 201):
         raise ValueError("'role_assignment_update_status' must be 200 or 201")
+    if choices and value not in choices:
+        raise ValueError(f"'{key}' must be one of {', '.join(map(str, choices))}")
     return value
 
 
