@@ -35,8 +35,16 @@ def run_module(name, args, env_extra=None, tmp_path=None):
 
 
 def auth(emulator):
-    return dict(auth_source="credential", client_id=emulator["client_id"], client_secret=emulator["client_secret"],
+    return dict(auth_source="credential", client_id=emulator["client_id"], secret=emulator["client_secret"],
                 tenant=emulator["tenant_id"], cloud_environment=emulator["base_url"], ca_path=emulator["ca_path"])
+
+
+def fic(emulator, **overrides):
+    args = dict(identity="id-bad-input", resource_group=emulator["resource_group"],
+                subscription_id=emulator["subscription_id"], name="fic-ok",
+                issuer="https://login.microsoftonline.com/%s/v2.0" % emulator["tenant_id"], subject="sc://o/p/c")
+    args.update(overrides)
+    return args
 
 
 def rg(emulator):
@@ -71,12 +79,71 @@ CASES = [
      lambda e: dict(scope=rg(e), role="Reader", principal_id=e["principal_id"], cloud_environment="AzureMars"),
      ["cloud_environment"]),
     ("credential-missing-secret", "role_assignment",
-     lambda e: dict(scope=rg(e), role="Reader", principal_id=e["principal_id"], client_secret=None),
-     ["client_secret"]),
+     lambda e: dict(scope=rg(e), role="Reader", principal_id=e["principal_id"], secret=None),
+     ["'secret'"]),
     ("retry-budget-negative", "role_assignment",
      lambda e: dict(scope=rg(e), role="Reader", principal_id=e["principal_id"], retry_budget=-1), ["retry_budget"]),
     ("state-invalid", "role_assignment",
      lambda e: dict(scope=rg(e), role="Reader", principal_id=e["principal_id"], state="gone"), ["state"]),
+    # ---------------------------------------------------------------- managed_identity
+    ("mi-name-too-short", "managed_identity",
+     lambda e: dict(name="ab", resource_group=e["resource_group"], subscription_id=e["subscription_id"]), ["name"]),
+    ("mi-name-bad-chars", "managed_identity",
+     lambda e: dict(name="id with space", resource_group=e["resource_group"], subscription_id=e["subscription_id"]),
+     ["name"]),
+    ("mi-subscription-missing", "managed_identity",
+     lambda e: dict(name="id-ok", resource_group=e["resource_group"]), ["subscription_id"]),
+    ("mi-subscription-not-guid", "managed_identity",
+     lambda e: dict(name="id-ok", resource_group=e["resource_group"], subscription_id="prod"), ["subscription_id"]),
+    ("mi-resource-group-missing", "managed_identity",
+     lambda e: dict(name="id-ok", resource_group="rg-does-not-exist", subscription_id=e["subscription_id"]),
+     ["resource_group", "rg-does-not-exist"]),
+    ("mi-tags-not-dict", "managed_identity",
+     lambda e: dict(name="id-ok", resource_group=e["resource_group"], subscription_id=e["subscription_id"],
+                    tags=["team", "platform"]), ["tags"]),
+    # ---------------------------------------------------------------- managed_identity_federation
+    ("fic-name-too-short", "managed_identity_federation",
+     lambda e: fic(e, name="ab"), ["name"]),
+    ("fic-name-bad-start", "managed_identity_federation",
+     lambda e: fic(e, name="-starts-with-dash"), ["name"]),
+    ("fic-issuer-http", "managed_identity_federation",
+     lambda e: fic(e, issuer="http://issuer.example"), ["issuer", "https"]),
+    ("fic-issuer-missing", "managed_identity_federation",
+     lambda e: fic(e, issuer=None), ["issuer"]),
+    ("fic-subject-empty", "managed_identity_federation",
+     lambda e: fic(e, subject="  "), ["subject"]),
+    ("fic-two-audiences", "managed_identity_federation",
+     lambda e: fic(e, audiences=["api://AzureADTokenExchange", "api://other"]), ["audiences", "one"]),
+    ("fic-no-parent", "managed_identity_federation",
+     lambda e: fic(e, identity=None), ["identity", "application"]),
+    ("fic-both-parents", "managed_identity_federation",
+     lambda e: fic(e, application=e["client_id"]), ["identity", "application"]),
+    ("fic-identity-name-without-rg", "managed_identity_federation",
+     lambda e: fic(e, resource_group=None), ["resource_group"]),
+    ("fic-identity-bad-id", "managed_identity_federation",
+     lambda e: fic(e, identity="/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/s"),
+     ["identity", "userAssignedIdentities"]),
+    ("fic-identity-missing", "managed_identity_federation",
+     lambda e: fic(e, identity="id-does-not-exist"), ["id-does-not-exist", "does not exist"]),
+    ("fic-application-unknown", "managed_identity_federation",
+     lambda e: fic(e, identity=None, resource_group=None, application="00000000-0000-0000-0000-0000000000aa"),
+     ["application", "00000000-0000-0000-0000-0000000000aa"]),
+    # ---------------------------------------------------------------- app_registration
+    ("app-no-name", "app_registration", lambda e: dict(), ["display_name"]),
+    ("app-secret-days-and-date", "app_registration",
+     lambda e: dict(display_name="x-app",
+                    client_secret=dict(display_name="s", valid_days=3, end_date_time="2030-01-01T00:00:00Z")),
+     ["valid_days", "end_date_time"]),
+    ("app-secret-bad-date", "app_registration",
+     lambda e: dict(display_name="x-app", client_secret=dict(display_name="s", end_date_time="next year")),
+     ["end_date_time"]),
+    ("app-secret-negative-days", "app_registration",
+     lambda e: dict(display_name="x-app", client_secret=dict(display_name="s", valid_days=-1)), ["valid_days"]),
+    ("app-secret-no-label", "app_registration",
+     lambda e: dict(display_name="x-app", client_secret=dict(valid_days=3)), ["display_name"]),
+    ("app-audience-invalid", "app_registration",
+     lambda e: dict(display_name="x-app", sign_in_audience="Everyone"), ["sign_in_audience"]),
+    # ---------------------------------------------------------------- role_assignment_info
     ("info-principal-not-guid", "role_assignment_info", lambda e: dict(scope=rg(e), principal_id="abc"),
      ["principal_id"]),
     ("info-scope-bad", "role_assignment_info", lambda e: dict(scope="nowhere"), ["scope"]),

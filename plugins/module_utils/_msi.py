@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azdo.identity contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""User-assigned managed identities and their federated credentials in ARM (Microsoft.ManagedIdentity).
+
+Identity references are resolved here once for every module that takes one (federation, pools,
+service connections): a full resource id, or a name with ``resource_group`` and ``subscription_id``.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
+
+MSI_API = "2024-11-30"
+PROVIDER = "Microsoft.ManagedIdentity"
+IDENTITY_TYPE = "userAssignedIdentities"
+FIC_TYPE = "federatedIdentityCredentials"
+
+
+def identity_id(subscription_id, resource_group, name):
+    return "/subscriptions/%s/resourceGroups/%s/providers/%s/%s/%s" % (
+        subscription_id, resource_group, PROVIDER, IDENTITY_TYPE, name)
+
+
+def parse_identity_id(value):
+    """``(subscription, resource_group, name)`` of a user-assigned identity id, or ``None``."""
+    parts = [p for p in str(value or "").split("/") if p]
+    if (len(parts) == 8 and parts[0].lower() == "subscriptions" and parts[2].lower() == "resourcegroups"
+            and parts[4].lower() == "providers" and parts[5].lower() == PROVIDER.lower()
+            and parts[6].lower() == IDENTITY_TYPE.lower()):
+        return parts[1], parts[3], parts[7]
+    return None
+
+
+def resolve_identity(value, subscription_id=None, resource_group=None, option="identity"):
+    """The full id for ``value`` (an id, or a name with resource group and subscription), or raise ValueError."""
+    if not value:
+        raise ValueError("%s is required" % option)
+    if "/" in str(value):
+        parsed = parse_identity_id(value)
+        if parsed is None:
+            raise ValueError("%s '%s' is not a user-assigned managed identity id (/subscriptions/<id>/resourceGroups/"
+                             "<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>)" % (option, value))
+        if not is_guid(parsed[0]):
+            raise ValueError("%s '%s' has '%s' where a subscription id (a GUID) belongs" % (option, value, parsed[0]))
+        return identity_id(*parsed)
+    missing = [n for n, v in (("resource_group", resource_group), ("subscription_id", subscription_id)) if not v]
+    if missing:
+        raise ValueError("%s '%s' is a name, so %s must be given too (or pass the identity's full resource id)"
+                         % (option, value, " and ".join(missing)))
+    if not is_guid(subscription_id):
+        raise ValueError("subscription_id must be a GUID; got '%s'" % subscription_id)
+    return identity_id(subscription_id, resource_group, value)
+
+
+def normalize_identity(body):
+    if not body:
+        return None
+    props = body.get("properties") or {}
+    parsed = parse_identity_id(body.get("id")) or (None, None, body.get("name"))
+    return dict(id=body.get("id"), name=body.get("name"), subscription_id=parsed[0], resource_group=parsed[1],
+                location=body.get("location"), tags=body.get("tags") or {}, client_id=props.get("clientId"),
+                principal_id=props.get("principalId"), tenant_id=props.get("tenantId"))
+
+
+def normalize_fic(body):
+    if not body:
+        return None
+    props = body.get("properties") or {}
+    return dict(id=body.get("id"), name=body.get("name"), issuer=props.get("issuer"), subject=props.get("subject"),
+                audiences=list(props.get("audiences") or []))
+
+
+class IdentityClient(object):
+    """ARM calls for identities and their federated credentials, over an :class:`ArmClient`."""
+
+    def __init__(self, arm):
+        self.arm = arm
+        self.rest = arm.rest
+
+    def get(self, resource_id):
+        return normalize_identity(self.arm.get(resource_id, MSI_API))
+
+    def put(self, resource_id, location, tags):
+        body = {"location": location}
+        if tags is not None:
+            body["tags"] = tags
+        response = self.rest.request("PUT", self.rest.resource_url(resource_id), api_version=MSI_API, body=body,
+                                     ok=(200, 201))
+        return normalize_identity(response.body)
+
+    def delete(self, resource_id):
+        self.rest.request("DELETE", self.rest.resource_url(resource_id), api_version=MSI_API, ok=(200, 204),
+                          not_found_ok=True)
+
+    def resource_group(self, subscription_id, resource_group):
+        return self.rest.get(self.rest.url("subscriptions", subscription_id, "resourcegroups", resource_group),
+                             api_version="2022-09-01", not_found_ok=True)
+
+    def federated_credentials(self, resource_id):
+        """The identity's credentials, or ``None`` when the identity does not exist."""
+        found = self.rest.collect(self.rest.resource_url(resource_id, FIC_TYPE), api_version=MSI_API,
+                                  not_found_ok=True)
+        return None if found is None else [normalize_fic(item) for item in found]
+
+    def put_federated_credential(self, resource_id, name, issuer, subject, audiences):
+        body = {"properties": {"issuer": issuer, "subject": subject, "audiences": list(audiences)}}
+        response = self.rest.request("PUT", self.rest.resource_url(resource_id, FIC_TYPE, name), api_version=MSI_API,
+                                     body=body, ok=(200, 201))
+        return normalize_fic(response.body)
+
+    def delete_federated_credential(self, resource_id, name):
+        self.rest.request("DELETE", self.rest.resource_url(resource_id, FIC_TYPE, name), api_version=MSI_API,
+                          ok=(200, 204), not_found_ok=True)
