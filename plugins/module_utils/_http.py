@@ -265,7 +265,7 @@ class RestClient(object):
     """
 
     def __init__(self, session, base_url, token=None, api_version=None, timeout=(10.0, 60.0), policy=None,
-                 progress=None, service="service", extra_headers=None, verify=True):
+                 progress=None, service="service", extra_headers=None, verify=True, json_only=False):
         self.session = session
         self.base_url = base_url.rstrip("/")
         self.token = token
@@ -278,6 +278,9 @@ class RestClient(object):
         # ``verify`` is passed with every request: requests replaces ``Session.verify`` with
         # REQUESTS_CA_BUNDLE from the environment, but never a per-request CA path or False.
         self.verify = verify
+        # A service that only speaks JSON (Azure DevOps) may answer a refused credential with an HTML
+        # sign-in page and a 2xx status; with json_only that is an error, not a success.
+        self.json_only = json_only
         self.requests_sent = 0
 
     # ------------------------------------------------------------------ URLs
@@ -308,7 +311,9 @@ class RestClient(object):
                       allow_redirects=False, verify=self.verify)
         if body is not None:
             kwargs["data"] = json.dumps(body, sort_keys=True)
-            kwargs["headers"]["Content-Type"] = "application/json"
+            # JSON unless the call names a JSON media type of its own (a JSON Patch document).
+            if not any(name.lower() == "content-type" for name in kwargs["headers"]):
+                kwargs["headers"]["Content-Type"] = "application/json"
         self.requests_sent += 1
         raw = self.session.request(method, url, **kwargs)
         text = raw.text if raw.content else ""
@@ -360,6 +365,10 @@ class RestClient(object):
                     accepted = response.status in ok
                 else:
                     accepted = 200 <= response.status < 300
+                if accepted and self.json_only and _is_html(response):
+                    raise ApiError("%s answered with an HTML page (HTTP %s) instead of JSON: the credentials were not "
+                                   "accepted, or the URL is not an API endpoint" % (self.service, response.status),
+                                   status=response.status, code="NonJsonResponse", method=method, url=url)
                 if accepted:
                     return response
                 if response.status == 404 and not_found_ok:
@@ -562,6 +571,11 @@ def provisioning_state(body):
         if isinstance(props, dict) and props.get("provisioningState"):
             return str(props["provisioningState"])
     return None
+
+
+def _is_html(response):
+    kind = (response.header("Content-Type") or "").lower()
+    return "html" in kind or (response.body is None and response.text.lstrip()[:1] == "<")
 
 
 def _short(url, limit=160):

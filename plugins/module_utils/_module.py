@@ -16,6 +16,9 @@ import contextlib
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.azdo.identity.plugins.module_utils._arm import ArmClient
+from ansible_collections.azdo.identity.plugins.module_utils._azdo import (
+    AZURE_DEVOPS_RESOURCE, AzdoClient, basic_header, organization_url, service_url,
+)
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
 from ansible_collections.azdo.identity.plugins.module_utils._auth import AUTH_SOURCES, AuthError, select_auth
 from ansible_collections.azdo.identity.plugins.module_utils._cloud import resolve_cloud, validate_cloud_environment
@@ -49,6 +52,16 @@ def azure_argument_spec():
     )
 
 
+def azdo_argument_spec():
+    """Options of modules that talk to Azure DevOps; kept in step with the ``azdo.identity.azdo`` doc fragment."""
+    return dict(
+        organization_url=dict(type="str", fallback=(env_fallback, ["AZDO_ORGANIZATION_URL"])),
+        organization=dict(type="str"),
+        personal_access_token=dict(type="str", no_log=True, aliases=["pat"],
+                                   fallback=(env_fallback, ["AZDO_PERSONAL_ACCESS_TOKEN"])),
+    )
+
+
 class ModuleFailure(Exception):
     """Raised inside a module to stop with a message (and optional extra result keys)."""
 
@@ -61,8 +74,11 @@ class ModuleFailure(Exception):
 class AzureModule(object):
     """A thin wrapper over :class:`AnsibleModule` for this collection's Azure modules."""
 
-    def __init__(self, argument_spec, supports_check_mode=True, **kwargs):
+    def __init__(self, argument_spec, supports_check_mode=True, azdo=None, **kwargs):  # azdo: TEMP, see below
+        # Every module takes the Azure and the Azure DevOps connection options, so that
+        # module_defaults for group/azdo.identity.all can set them all once for the collection.
         spec = azure_argument_spec()
+        spec.update(azdo_argument_spec())
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
         if REQUESTS_IMPORT_ERROR:
@@ -74,6 +90,7 @@ class AzureModule(object):
         self._auth = None
         self._arm = None
         self._graph = None
+        self._azdo = None
         self._rest_clients = []
 
     # ------------------------------------------------------------------ basics
@@ -114,7 +131,7 @@ class AzureModule(object):
         self.module.warn(msg)
 
     def rest_client(self, base_url, scope=None, api_version=None, service="service", token_header=None,
-                    extra_headers=None):
+                    extra_headers=None, json_only=False):
         """A :class:`RestClient` on the module's shared session, authenticated for ``scope``."""
         if self._session is None:
             self._session = new_session(USER_AGENT)
@@ -124,7 +141,8 @@ class AzureModule(object):
         read_timeout = float(self.params.get("http_timeout") or 60)
         client = RestClient(self._session, base_url, token=token_header, api_version=api_version,
                             timeout=(min(10.0, read_timeout), read_timeout), policy=self.policy(),
-                            progress=self.progress, service=service, extra_headers=extra_headers, verify=self.verify)
+                            progress=self.progress, service=service, extra_headers=extra_headers, verify=self.verify,
+                            json_only=json_only)
         self._rest_clients.append(client)
         return client
 
@@ -161,6 +179,35 @@ class AzureModule(object):
             self._graph = GraphClient(self.rest_client(cloud.graph_endpoint + "/" + GRAPH_VERSION, scope=cloud.graph_scope,
                                                        service="graph"))
         return self._graph
+
+    @property
+    def organization_url(self):
+        try:
+            return organization_url(self.params.get("organization"), self.params.get("organization_url"))
+        except ValueError as exc:
+            raise ModuleFailure(str(exc))
+
+    def azdo_token_header(self):
+        """``Basic`` for a personal access token, else a ``Bearer`` Entra token for Azure DevOps."""
+        pat = self.params.get("personal_access_token")
+        if pat:
+            return basic_header(pat)
+        return self.auth.header(self.cloud.scope(AZURE_DEVOPS_RESOURCE))
+
+    @property
+    def azdo(self):
+        if self._azdo is None:
+            org = self.organization_url
+            # Ask for 401 rather than a 203 HTML sign-in page when credentials are not accepted.
+            headers = {"X-TFS-FedAuthRedirect": "Suppress"}
+
+            def client(base):
+                return self.rest_client(base, token_header=self.azdo_token_header, service="azdo",
+                                        extra_headers=headers, json_only=True)
+
+            self._azdo = AzdoClient(client(org), vssps=client(service_url(org, "vssps")),
+                                    vsaex=client(service_url(org, "vsaex")))
+        return self._azdo
 
     def subscription(self, option="subscription_id"):
         """The subscription id option, checked; raises :class:`ModuleFailure` naming it when missing or malformed."""

@@ -19,6 +19,7 @@ author:
   - azdo.identity contributors (@azdo-identity)
 extends_documentation_fragment:
   - azdo.identity.azure
+  - azdo.identity.azdo
   - azdo.identity.attributes
   - azdo.identity.attributes.CHECK_MODE_DIFF
 options:

@@ -16,6 +16,7 @@ author:
   - azdo.identity contributors (@azdo-identity)
 extends_documentation_fragment:
   - azdo.identity.azure
+  - azdo.identity.azdo
   - azdo.identity.attributes
   - azdo.identity.attributes.INFO_MODULE
 options:

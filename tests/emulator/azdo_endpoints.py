@@ -569,6 +569,9 @@ def _update(emu, req: Request, record: dict, body: dict) -> None:
         _merge_params(ext, record, authorization.get("parameters") or {})
     if "description" in body:
         record["description"] = body.get("description") or ""
+        # The top-level fields are the owning project's view, as for the name above.
+        if record["references"]:
+            record["references"][0]["description"] = record["description"]
     if body.get("url"):
         record["url"] = body["url"]
     if "serviceManagementReference" in body:

@@ -47,6 +47,14 @@ def fic(emulator, **overrides):
     return args
 
 
+def sc(emulator, **overrides):
+    args = dict(organization_url=emulator["organization_url"], project=emulator["project_name"], name="sc-bad-input",
+                identity_client_id="00000000-0000-0000-0000-0000000000bb", subscription_id=emulator["subscription_id"],
+                subscription_name=emulator["subscription_name"])
+    args.update(overrides)
+    return args
+
+
 def rg(emulator):
     return "/subscriptions/%s/resourceGroups/%s" % (emulator["subscription_id"], emulator["resource_group"])
 
@@ -143,6 +151,45 @@ CASES = [
      lambda e: dict(display_name="x-app", client_secret=dict(valid_days=3)), ["display_name"]),
     ("app-audience-invalid", "app_registration",
      lambda e: dict(display_name="x-app", sign_in_audience="Everyone"), ["sign_in_audience"]),
+    # ---------------------------------------------------------------- azdo_service_connection
+    ("sc-no-organization", "azdo_service_connection", lambda e: sc(e, organization_url=None), ["organization_url"]),
+    ("sc-organization-http", "azdo_service_connection",
+     lambda e: sc(e, organization_url="http://dev.azure.com/x"), ["organization_url", "https"]),
+    ("sc-organization-with-slash", "azdo_service_connection",
+     lambda e: sc(e, organization_url=None, organization="a/b"), ["organization"]),
+    ("sc-project-missing", "azdo_service_connection", lambda e: sc(e, project="no-such-project"),
+     ["no-such-project"]),
+    ("sc-no-client-id", "azdo_service_connection", lambda e: sc(e, identity_client_id=None), ["identity_client_id"]),
+    ("sc-client-id-not-guid", "azdo_service_connection", lambda e: sc(e, identity_client_id="my-identity"),
+     ["identity_client_id"]),
+    ("sc-tenant-not-guid", "azdo_service_connection", lambda e: sc(e, identity_tenant_id="contoso.com"),
+     ["identity_tenant_id"]),
+    ("sc-subscription-missing", "azdo_service_connection", lambda e: sc(e, subscription_id=None), ["subscription_id"]),
+    ("sc-subscription-not-guid", "azdo_service_connection", lambda e: sc(e, subscription_id="prod"),
+     ["subscription_id"]),
+    ("sc-mg-without-id", "azdo_service_connection", lambda e: sc(e, scope_level="management_group"),
+     ["management_group_id"]),
+    ("sc-ml-without-workspace", "azdo_service_connection", lambda e: sc(e, scope_level="machine_learning_workspace"),
+     ["ml_workspace_name"]),
+    ("sc-stack-without-url", "azdo_service_connection", lambda e: sc(e, environment="AzureStack"),
+     ["environment_url"]),
+    ("sc-secret-with-wif", "azdo_service_connection", lambda e: sc(e, service_principal_secret="s3cr3t-value"),
+     ["service_principal_secret", "scheme=service_principal"]),
+    ("sc-secret-and-certificate", "azdo_service_connection",
+     lambda e: sc(e, scheme="service_principal", service_principal_secret="s3cr3t-value", certificate="PEM"),
+     ["service_principal_secret", "certificate"]),
+    ("sc-environment-unknown", "azdo_service_connection", lambda e: sc(e, environment="AzureGermanCloud"),
+     ["environment"]),
+    ("sc-ready-timeout-zero", "azdo_service_connection", lambda e: sc(e, ready_timeout=0), ["ready_timeout"]),
+    ("sc-unknown-pipeline", "azdo_service_connection",
+     lambda e: sc(e, pipeline_permissions=dict(pipelines=["no-such-pipeline"])), ["no-such-pipeline"]),
+    ("sc-bad-pat", "azdo_service_connection", lambda e: sc(e, personal_access_token="not-a-valid-pat"),
+     ["401"]),
+    ("sc-info-name-and-id", "azdo_service_connection_info",
+     lambda e: dict(organization_url=e["organization_url"], project=e["project_name"], name="a", id="b"),
+     ["name", "id"]),
+    ("sc-info-project-missing", "azdo_service_connection_info",
+     lambda e: dict(organization_url=e["organization_url"], project="no-such-project"), ["no-such-project"]),
     # ---------------------------------------------------------------- role_assignment_info
     ("info-principal-not-guid", "role_assignment_info", lambda e: dict(scope=rg(e), principal_id="abc"),
      ["principal_id"]),
@@ -161,4 +208,6 @@ def test_bad_input_fails_clearly_without_writes(emulator, admin, tmp_path, name,
     for word in words:
         assert word in result["msg"], (word, result["msg"])
     assert admin.writes() == []
-    assert emulator["client_secret"] not in json.dumps(result)
+    text = json.dumps(result)
+    for secret in (emulator["client_secret"], emulator.get("azdo_pat") or "-", "s3cr3t-value"):
+        assert secret not in text
