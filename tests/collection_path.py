@@ -9,6 +9,7 @@ and the ansible-playbook runs of the tests always use the working tree, and noth
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 
@@ -18,7 +19,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def collections_root():
     root = os.environ.get("AZDO_TEST_COLLECTIONS_ROOT")
     if not root:
-        root = os.path.join(tempfile.gettempdir(), "azdo-identity-tests-%d" % os.getuid())
+        # One directory per checkout, so test runs of two checkouts never re-point each other's link.
+        digest = hashlib.sha256(os.path.realpath(REPO).encode("utf-8")).hexdigest()[:12]
+        root = os.path.join(tempfile.gettempdir(), "azdo-identity-tests-%d-%s" % (os.getuid(), digest))
         os.environ["AZDO_TEST_COLLECTIONS_ROOT"] = root
     link = os.path.join(root, "ansible_collections", "azdo", "identity")
     if not os.path.islink(link) or os.path.realpath(link) != os.path.realpath(REPO):
