@@ -26,7 +26,8 @@ mkdir -p "${state_dir}"
 rm -f "${info_file}"
 
 PYTHONPATH="${root}/tests${PYTHONPATH:+:${PYTHONPATH}}" \
-    "${venv}/bin/python" -m emulator --info-file "${info_file}" >"${log_file}" 2>&1 &
+    "${venv}/bin/python" -m emulator --info-file "${info_file}" --state-file "${state_dir}/state.pickle" \
+    --replication-delay 2 >"${log_file}" 2>&1 &
 emulator_pid=$!
 
 # always stop the emulator, however this script ends

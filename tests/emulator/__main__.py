@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import signal
 import sys
 import tempfile
@@ -39,6 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--project", default="emulator-project", help="Azure DevOps project name")
     parser.add_argument("--resource-group", default="rg-emulator", help="seeded resource group name")
     parser.add_argument("--location", default="eastus", help="location of the seeded resource group")
+    parser.add_argument("--state-file", help="keep the emulated objects here across runs (loaded at start if present, "
+                                             "saved at stop); ids, tenant and client secret stay the same")
     parser.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
     args = parser.parse_args(argv)
     if args.host not in LOOPBACK:
@@ -56,6 +59,25 @@ def write_atomic(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def load_state(path: str | None):
+    """The State saved by an earlier run, or None. The file is the emulator's own (a local test fixture)."""
+    if not path or not os.path.exists(path):
+        return None
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
+
+
+def save_state(path: str | None, state) -> None:
+    if not path:
+        return
+    target = Path(path).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=str(target.parent))
+    with state.lock, os.fdopen(fd, "wb") as handle:
+        pickle.dump(state, handle)
+    os.replace(tmp, target)
+
+
 def main(argv=None) -> int:
     """Start, write the info file, serve until SIGTERM/SIGINT."""
     args = parse_args(argv)
@@ -65,7 +87,7 @@ def main(argv=None) -> int:
     config = {"replication_delay": args.replication_delay, "page_size": args.page_size, "latency": args.latency,
               "token_lifetime": args.token_lifetime}
     emulator = Emulator(args.host, args.port, identity, config, verbose=args.verbose,
-                        organization=args.organization, project=args.project)
+                        organization=args.organization, project=args.project, state=load_state(args.state_file))
     info_path = Path(args.info_file).resolve()
     ca_path = Path(args.ca_file).resolve() if args.ca_file else info_path.with_name(info_path.stem + ".ca.pem")
     ca_path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +108,7 @@ def main(argv=None) -> int:
     while not stop.wait(0.5):
         pass
     emulator.stop()
+    save_state(args.state_file, emulator.state)
     return 0
 
 

@@ -179,6 +179,16 @@ class State:
         self.seq = 0
         self.reset()
 
+    # ------------------------------------------------------------------ persistence (--state-file)
+    def __getstate__(self) -> dict:
+        data = dict(self.__dict__)
+        data.pop("lock", None)
+        return data
+
+    def __setstate__(self, data: dict) -> None:
+        self.__dict__.update(data)
+        self.lock = threading.RLock()
+
     # ------------------------------------------------------------------ lifecycle
     def reset(self) -> None:
         """Back to the start-up seed and configuration."""

@@ -6,7 +6,10 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import signal
+import subprocess
+import sys
 import time
 import uuid
 
@@ -205,3 +208,37 @@ def test_cli_lifecycle(tmp_path, emulator_starter):
     with open(tmp_path / "emu.json", encoding="utf-8") as handle:
         assert json.load(handle)["pid"] == proc.pid
     assert (tmp_path / "emu.ca.pem").exists()
+
+
+def test_state_file_keeps_objects_and_ids_across_restarts(tmp_path):
+    """--state-file: a second emulator run sees what the first made, under the same tenant and secret."""
+    tests_dir = str(pathlib.Path(__file__).resolve().parents[2])
+    state_file = tmp_path / "state.pickle"
+
+    def start(name):
+        info_file = tmp_path / (name + ".json")
+        process = subprocess.Popen([sys.executable, "-m", "emulator", "--info-file", str(info_file),
+                                    "--state-file", str(state_file)], cwd=tests_dir)
+        for dummy in range(200):
+            if info_file.exists():
+                return process, json.loads(info_file.read_text())
+            time.sleep(0.05)
+        process.kill()
+        raise AssertionError("emulator did not start")
+
+    first, info = start("first")
+    try:
+        requests.post(info["admin_url"] + "/seed", json={"resourceGroups": [{"name": "rg-kept"}]},
+                      verify=info["ca_path"], timeout=10).raise_for_status()
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(10)
+    second, again = start("second")
+    try:
+        groups = requests.get(again["admin_url"] + "/state", verify=again["ca_path"], timeout=10).json()["resourceGroups"]
+        assert "rg-kept" in [g["name"] for g in groups]
+        for key in ("tenant_id", "client_id", "client_secret", "subscription_id", "organization_id", "azdo_pat"):
+            assert again[key] == info[key], key
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(10)
