@@ -9,7 +9,7 @@ Every function returns snake_case dicts; desired-state logic lives in the resour
 
 from __future__ import annotations
 
-from ansible_collections.azdo.identity.plugins.module_utils._compare import last_segment, normalize_id
+from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid, last_segment, normalize_id
 
 AUTHORIZATION_API = "2022-04-01"
 ROLE_ASSIGNMENTS = "providers/Microsoft.Authorization/roleAssignments"
@@ -128,3 +128,52 @@ def subscription_of(scope):
     if len(parts) >= 2 and parts[0].lower() == "subscriptions":
         return parts[1]
     return None
+
+
+class ResourceInputError(ValueError):
+    """Input that cannot work, found before any write; the message names the option and the fix."""
+
+
+def resource_id(subscription_id, resource_group, provider, rtype, name):
+    return "/subscriptions/%s/resourceGroups/%s/providers/%s/%s/%s" % (
+        subscription_id, resource_group, provider, rtype, name)
+
+
+def parse_resource_id(value, provider, rtype):
+    """``(subscription, resource_group, name)`` of a ``provider/rtype`` resource id, or ``None``."""
+    parts = [p for p in str(value or "").strip().split("/") if p]
+    if (len(parts) == 8 and parts[0].lower() == "subscriptions" and parts[2].lower() == "resourcegroups"
+            and parts[4].lower() == "providers" and parts[5].lower() == provider.lower()
+            and parts[6].lower() == rtype.lower()):
+        return parts[1], parts[3], parts[7]
+    return None
+
+
+def resolve_reference(value, option, provider, rtype, name_re, example, subscription_id=None, resource_group=None,
+                      rg_option="resource_group"):
+    """The full resource id for ``value``: a resource id, or a name with a resource group and subscription.
+
+    Raises :class:`ResourceInputError` naming ``option`` (or the option that is missing) and how to fix it.
+    """
+    value = str(value or "").strip()
+    if not value:
+        raise ResourceInputError("%s is required" % option)
+    if "/" in value:
+        parsed = parse_resource_id(value, provider, rtype)
+        if parsed is None:
+            raise ResourceInputError("%s '%s' is not a %s/%s resource id (%s)" % (option, value, provider, rtype, example))
+        if not is_guid(parsed[0]):
+            raise ResourceInputError("%s '%s' has '%s' where a subscription id (a GUID) belongs" % (option, value, parsed[0]))
+        sub, group, name = parsed
+    else:
+        name = value
+        missing = [n for n, v in ((rg_option, resource_group), ("subscription_id", subscription_id)) if not v]
+        if missing:
+            raise ResourceInputError("%s '%s' is a name, so %s must be set too (or give the full resource id: %s)"
+                                 % (option, value, " and ".join(missing), example))
+        if not is_guid(subscription_id):
+            raise ResourceInputError("subscription_id must be a subscription id (a GUID); got '%s'" % subscription_id)
+        sub, group = subscription_id, resource_group
+    if not name_re.match(name):
+        raise ResourceInputError("%s has an invalid name '%s'" % (option, name))
+    return resource_id(sub, group, provider, rtype, name)

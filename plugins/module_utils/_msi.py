@@ -10,48 +10,32 @@ service connections): a full resource id, or a name with ``resource_group`` and 
 
 from __future__ import annotations
 
-from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
+import re
+
+from ansible_collections.azdo.identity.plugins.module_utils._arm import parse_resource_id, resolve_reference, resource_id
 
 MSI_API = "2024-11-30"
 PROVIDER = "Microsoft.ManagedIdentity"
 IDENTITY_TYPE = "userAssignedIdentities"
 FIC_TYPE = "federatedIdentityCredentials"
+NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$")
 
 
 def identity_id(subscription_id, resource_group, name):
-    return "/subscriptions/%s/resourceGroups/%s/providers/%s/%s/%s" % (
-        subscription_id, resource_group, PROVIDER, IDENTITY_TYPE, name)
+    return resource_id(subscription_id, resource_group, PROVIDER, IDENTITY_TYPE, name)
 
 
 def parse_identity_id(value):
     """``(subscription, resource_group, name)`` of a user-assigned identity id, or ``None``."""
-    parts = [p for p in str(value or "").split("/") if p]
-    if (len(parts) == 8 and parts[0].lower() == "subscriptions" and parts[2].lower() == "resourcegroups"
-            and parts[4].lower() == "providers" and parts[5].lower() == PROVIDER.lower()
-            and parts[6].lower() == IDENTITY_TYPE.lower()):
-        return parts[1], parts[3], parts[7]
-    return None
+    return parse_resource_id(value, PROVIDER, IDENTITY_TYPE)
 
 
-def resolve_identity(value, subscription_id=None, resource_group=None, option="identity"):
-    """The full id for ``value`` (an id, or a name with resource group and subscription), or raise ValueError."""
-    if not value:
-        raise ValueError("%s is required" % option)
-    if "/" in str(value):
-        parsed = parse_identity_id(value)
-        if parsed is None:
-            raise ValueError("%s '%s' is not a user-assigned managed identity id (/subscriptions/<id>/resourceGroups/"
-                             "<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>)" % (option, value))
-        if not is_guid(parsed[0]):
-            raise ValueError("%s '%s' has '%s' where a subscription id (a GUID) belongs" % (option, value, parsed[0]))
-        return identity_id(*parsed)
-    missing = [n for n, v in (("resource_group", resource_group), ("subscription_id", subscription_id)) if not v]
-    if missing:
-        raise ValueError("%s '%s' is a name, so %s must be given too (or pass the identity's full resource id)"
-                         % (option, value, " and ".join(missing)))
-    if not is_guid(subscription_id):
-        raise ValueError("subscription_id must be a GUID; got '%s'" % subscription_id)
-    return identity_id(subscription_id, resource_group, value)
+def resolve_identity(value, subscription_id=None, resource_group=None, option="identity", rg_option="resource_group"):
+    """The full id for ``value`` (an id, or a name with resource group and subscription); raises
+    :class:`ResourceInputError` (a ValueError) naming the option and the fix."""
+    return resolve_reference(value, option, PROVIDER, IDENTITY_TYPE, NAME_RE,
+                             "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/"
+                             "userAssignedIdentities/<name>", subscription_id, resource_group, rg_option)
 
 
 def normalize_identity(body):

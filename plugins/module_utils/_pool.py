@@ -22,18 +22,18 @@ from __future__ import annotations
 import copy
 import re
 
-from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal, is_guid, normalize_id
+from ansible_collections.azdo.identity.plugins.module_utils._arm import ResourceInputError, resolve_reference
+from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal, normalize_id
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient
+from ansible_collections.azdo.identity.plugins.module_utils._msi import resolve_identity as msi_resolve_identity
 
 POOL_API = "2025-01-21"
 VAULT_API = "2024-11-01"
-MSI_API = "2024-11-30"
 POOL_PROVIDER = "Microsoft.DevOpsInfrastructure"
 POOL_TYPE = "pools"
 VAULT_PROVIDER = "Microsoft.KeyVault"
 VAULT_TYPE = "vaults"
-MSI_PROVIDER = "Microsoft.ManagedIdentity"
-MSI_TYPE = "userAssignedIdentities"
 KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 MULTIPLE_IDENTITIES_ISSUE = "https://github.com/microsoft/azure-pipelines-agent/issues/4656"
 STORE_NAMES = ("My", "Root")
@@ -41,59 +41,12 @@ TERMINAL_STATES = ("succeeded", "failed", "canceled", "cancelled")
 
 POOL_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-.]*$")  # poolName pattern of the spec
 VAULT_NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$")  # 3-24 characters, Key Vault naming rules
-IDENTITY_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$")
 SECRET_NAME_RE = re.compile(r"^[a-zA-Z0-9-]{1,127}$")
 SECRET_VERSION_RE = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
-class PoolInputError(ValueError):
-    """Input that cannot work, found before any write; the message names the option and the fix."""
-
-
-# ---------------------------------------------------------------------------- resource references
-def resource_id(subscription_id, resource_group, provider, rtype, name):
-    return "/subscriptions/%s/resourceGroups/%s/providers/%s/%s/%s" % (
-        subscription_id, resource_group, provider, rtype, name)
-
-
-def parse_resource_id(value, provider, rtype):
-    """``(subscription, resource_group, name)`` of a ``provider/rtype`` resource id, or ``None``."""
-    parts = [p for p in str(value or "").strip().split("/") if p]
-    if (len(parts) == 8 and parts[0].lower() == "subscriptions" and parts[2].lower() == "resourcegroups"
-            and parts[4].lower() == "providers" and parts[5].lower() == provider.lower()
-            and parts[6].lower() == rtype.lower()):
-        return parts[1], parts[3], parts[7]
-    return None
-
-
-def resolve_reference(value, option, provider, rtype, name_re, example, subscription_id=None, resource_group=None,
-                      rg_option="resource_group"):
-    """The full resource id for ``value``: a resource id, or a name with a resource group and subscription.
-
-    Raises :class:`PoolInputError` naming ``option`` (or the option that is missing) and how to fix it.
-    """
-    value = str(value or "").strip()
-    if not value:
-        raise PoolInputError("%s is required" % option)
-    if "/" in value:
-        parsed = parse_resource_id(value, provider, rtype)
-        if parsed is None:
-            raise PoolInputError("%s '%s' is not a %s/%s resource id (%s)" % (option, value, provider, rtype, example))
-        if not is_guid(parsed[0]):
-            raise PoolInputError("%s '%s' has '%s' where a subscription id (a GUID) belongs" % (option, value, parsed[0]))
-        sub, group, name = parsed
-    else:
-        name = value
-        missing = [n for n, v in ((rg_option, resource_group), ("subscription_id", subscription_id)) if not v]
-        if missing:
-            raise PoolInputError("%s '%s' is a name, so %s must be set too (or give the full resource id: %s)"
-                                 % (option, value, " and ".join(missing), example))
-        if not is_guid(subscription_id):
-            raise PoolInputError("subscription_id must be a subscription id (a GUID); got '%s'" % subscription_id)
-        sub, group = subscription_id, resource_group
-    if not name_re.match(name):
-        raise PoolInputError("%s has an invalid name '%s'" % (option, name))
-    return resource_id(sub, group, provider, rtype, name)
+# Resource references are resolved by the helpers every module shares (_arm.py).
+PoolInputError = ResourceInputError
 
 
 def resolve_pool(value, subscription_id=None, resource_group=None):
@@ -103,9 +56,7 @@ def resolve_pool(value, subscription_id=None, resource_group=None):
 
 
 def resolve_identity(value, subscription_id=None, resource_group=None):
-    return resolve_reference(value, "identity", MSI_PROVIDER, MSI_TYPE, IDENTITY_NAME_RE,
-                             "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/"
-                             "userAssignedIdentities/<name>", subscription_id, resource_group, "identity_resource_group")
+    return msi_resolve_identity(value, subscription_id, resource_group, rg_option="identity_resource_group")
 
 
 def resolve_vault(value, subscription_id=None, resource_group=None):
@@ -194,14 +145,6 @@ def normalize_vault(body):
                 rbac=props.get("enableRbacAuthorization") is True, tenant_id=props.get("tenantId"))
 
 
-def normalize_identity(body):
-    if not body:
-        return None
-    props = body.get("properties") or {}
-    return dict(id=body.get("id"), name=body.get("name"), principal_id=props.get("principalId"),
-                client_id=props.get("clientId"), tenant_id=props.get("tenantId"))
-
-
 def find_attached(pool, identity_id):
     """``(key as the pool spells it, entry)`` of ``identity_id`` among the pool's user-assigned identities."""
     for key, entry in (pool.get("user_assigned_identities") or {}).items():
@@ -225,7 +168,7 @@ class PoolClient(object):
         return normalize_vault(self.arm.get(vault_id, VAULT_API))
 
     def get_identity(self, identity_id):
-        return normalize_identity(self.arm.get(identity_id, MSI_API))
+        return IdentityClient(self.arm).get(identity_id)
 
     def patch_pool(self, pool_id, body, timeout, what):
         """PATCH and follow the long-running operation to its end; returns the pool as read afterwards.

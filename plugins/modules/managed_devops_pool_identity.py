@@ -248,10 +248,11 @@ pool_identity:
           type: bool
 """
 
+from ansible_collections.azdo.identity.plugins.module_utils._arm import parse_resource_id
 from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
 from ansible_collections.azdo.identity.plugins.module_utils._pool import (
     KEY_VAULT_SECRETS_USER, POOL_PROVIDER, POOL_TYPE, STORE_NAMES, PoolClient, PoolInputError, certificate_host,
-    certificate_problem, find_attached, identity_change, multiple_identities_warning, name_of, parse_resource_id,
+    certificate_problem, find_attached, identity_change, multiple_identities_warning, name_of,
     patch_body, predict, public_view, resolve_identity, resolve_pool, resolve_vault, secrets_change,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._role_assignment import (

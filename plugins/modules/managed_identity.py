@@ -120,12 +120,8 @@ managed_identity:
       returned: success
 """
 
-import re
-
 from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
-from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient, identity_id
-
-NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$")
+from ansible_collections.azdo.identity.plugins.module_utils._msi import NAME_RE, IdentityClient, identity_id
 
 
 def _region(value):
