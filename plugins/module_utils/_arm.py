@@ -170,7 +170,7 @@ def resolve_reference(value, option, provider, rtype, name_re, example, subscrip
         missing = [n for n, v in ((rg_option, resource_group), ("subscription_id", subscription_id)) if not v]
         if missing:
             raise ResourceInputError("%s '%s' is a name, so %s must be set too (or give the full resource id: %s)"
-                                 % (option, value, " and ".join(missing), example))
+                                     % (option, value, " and ".join(missing), example))
         if not is_guid(subscription_id):
             raise ResourceInputError("subscription_id must be a subscription id (a GUID); got '%s'" % subscription_id)
         sub, group = subscription_id, resource_group

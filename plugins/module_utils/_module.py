@@ -74,7 +74,7 @@ class ModuleFailure(Exception):
 class AzureModule(object):
     """A thin wrapper over :class:`AnsibleModule` for this collection's Azure modules."""
 
-    def __init__(self, argument_spec, supports_check_mode=True, azdo=None, **kwargs):  # azdo: TEMP, see below
+    def __init__(self, argument_spec, supports_check_mode=True, **kwargs):
         # Every module takes the Azure and the Azure DevOps connection options, so that
         # module_defaults for group/azdo.identity.all can set them all once for the collection.
         spec = azure_argument_spec()

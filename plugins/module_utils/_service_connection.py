@@ -375,9 +375,8 @@ def wait_ready(azdo, project_id, endpoint_id, timeout, policy, progress, what="r
                            % (state or "unknown", message or "no message"), code="NotReady")
         elapsed = policy.clock() - started
         if elapsed + delay > timeout:
-            raise ApiError("The service connection %s was not %s after %.0fs (ready_timeout)" % (endpoint_id, what,
-                                                                                                  elapsed),
-                           code="OperationTimeout")
+            raise ApiError("The service connection %s was not %s after %.0fs (ready_timeout)"
+                           % (endpoint_id, what, elapsed), code="OperationTimeout")
         if elapsed - announced >= 30:
             announced = elapsed
             progress("Waiting for service connection %s to be %s (%.0fs)" % (endpoint_id, what, elapsed))
@@ -405,8 +404,8 @@ def desired_pipeline_permissions(spec, pipelines_by_name):
         elif text in pipelines_by_name:
             ids.add(pipelines_by_name[text])
         else:
-            raise ServiceConnectionError("pipeline_permissions.pipelines names '%s', which is not a pipeline of this project"
-                                   % text, code="UnknownPipeline")
+            raise ServiceConnectionError("pipeline_permissions.pipelines names '%s', which is not a pipeline of this "
+                                         "project" % text, code="UnknownPipeline")
     return spec.get("all_pipelines"), ids, bool(spec.get("purge"))
 
 
