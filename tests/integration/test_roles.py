@@ -183,3 +183,18 @@ def test_pool_role(run_playbook, emulator, admin):
     assert recap(first.stdout)["changed"] == 2
     pool = [p for p in admin.state()["pools"]["pools"] if p["name"] == "mdp-role-pool"][0]
     assert list(pool["identity"]["userAssignedIdentities"])[0].lower().endswith("/id-role-pool")
+
+
+def test_azdo_service_principal_role(run_playbook, emulator, admin):
+    variables = {"role_name": "azdo_service_principal",
+                 "azdo_service_principal_items": [{
+                     "name": "role-bot", "access_level": "basic",
+                     "managed_identity": {"name": "id-role-bot", "resource_group": emulator["resource_group"],
+                                          "subscription_id": emulator["subscription_id"]},
+                     "project_entitlements": [{"project": emulator["project_name"], "group": "contributor"}]}]}
+    first = run_twice_and_check(run_playbook, admin, variables)
+    assert recap(first.stdout)["changed"] == 2
+    state = admin.state()
+    identity = [i for i in state["managed_identity"]["managedIdentities"] if i["name"] == "id-role-bot"][0]
+    members = [m for m in state["azdo"]["members"] if m.get("originId") == identity["principalId"]]
+    assert len(members) == 1
