@@ -79,6 +79,8 @@ RESOURCES = {
                             "{project}/_apis/pipelines/{resource}/{resourceType}/{resourceId}", 5.1, "0.0", 1),
     "graphServicePrincipals": ("e1dbb0ae-49cb-4532-95a1-86cd89cfcab4", "Graph", "ServicePrincipals",
                                "_apis/{area}/{resource}/{servicePrincipalDescriptor}", 6.0, "0.0", 1),
+    "graphStorageKeys": ("eb85f8cc-f0f6-4264-a5b1-ffe2e4d4801f", "Graph", "StorageKeys",
+                         "_apis/{area}/{resource}/{subjectDescriptor}", 5.0, "7.1", 1),
     "servicePrincipalEntitlements": ("f03dbf50-80f8-41b7-8ca2-65b6a178caba", "MemberEntitlementManagement",
                                      "ServicePrincipalEntitlements", "_apis/{resource}", 7.0, "0.0", 1),
     "servicePrincipalEntitlement": ("1d491a66-190b-43ae-86b8-9c2688c55186", "MemberEntitlementManagement",

@@ -89,10 +89,23 @@ def b64(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
 
 
+def _shift_version_digit(guid: str, step: int) -> str:
+    """The GUID with its version digit (the 13th hex digit) moved by ``step``, modulo 16."""
+    if len(guid) != 36 or guid[14] not in "0123456789abcdefABCDEF":
+        return guid
+    return guid[:14] + "%x" % ((int(guid[14], 16) + step) % 16) + guid[15:]
+
+
 def descriptor_of(member: dict) -> str:
-    """``aadsp.`` (service principal) or ``aad.`` (user) + base64 of the storage key [ADO-GR examples]."""
+    """``aadsp.`` (service principal) or ``aad.`` (user) + base64 of a subject id.
+
+    The subject id is not the storage key: in the spec's examples (ADO-GR ServicePrincipals and
+    ADO-MEM ServicePrincipalEntitlements) a descriptor decodes to the storage key with its GUID version
+    digit one higher (...-627c-6ccb-... vs ...-627c-7ccb-..., three times). Clients must resolve a
+    descriptor through ``graph/storagekeys``, not by decoding it.
+    """
     prefix = "aadsp" if member["kind"] == "servicePrincipal" else "aad"
-    return f"{prefix}.{b64(member['id'])}"
+    return f"{prefix}.{b64(_shift_version_digit(member['id'], 1))}"
 
 
 def storage_key_of(descriptor: str) -> str | None:
@@ -101,9 +114,10 @@ def storage_key_of(descriptor: str) -> str | None:
     if not sep or not rest:
         return None
     try:
-        return base64.urlsafe_b64decode(rest + "=" * (-len(rest) % 4)).decode("utf-8").lower()
+        subject = base64.urlsafe_b64decode(rest + "=" * (-len(rest) % 4)).decode("utf-8").lower()
     except (ValueError, UnicodeDecodeError):
         return None
+    return _shift_version_digit(subject, -1)
 
 
 def identity_ref(org_url: str, member: dict | None) -> dict | None:

@@ -104,6 +104,18 @@ def graph_get(emu, req: Request) -> Response:
     return Response(200, graph_subject(emu, _member_by_descriptor(_ext(emu), req.group("descriptor"))))
 
 
+def storage_key(emu, req: Request) -> Response:
+    """GET {org}/_apis/graph/storagekeys/{descriptor}: the storage key (Azure DevOps id) of a subject."""
+    descriptor = req.group("descriptor")
+    member = _ext(emu).members.get(storage_key_of(descriptor) or "")
+    if member is None or member["descriptor"] != descriptor:
+        raise vss_error(404, "GraphSubjectNotFoundException",
+                        f"The subject with descriptor '{descriptor}' could not be found.", GRAPH)
+    org_url = f"{emu.base_url}/{_ext(emu).settings['organization']}"
+    return Response(200, {"value": member["id"],
+                          "_links": {"self": {"href": f"{org_url}/_apis/Graph/StorageKeys/{descriptor}"}}})
+
+
 def graph_list(emu, req: Request) -> Response:
     """GET {org}/_apis/graph/serviceprincipals[?continuationToken=] (X-MS-ContinuationToken paging)."""
     ext = _ext(emu)
@@ -280,6 +292,7 @@ def register(add) -> None:
     add("GET", graph + "/?", graph_list, "graphServicePrincipals")
     add("GET", graph + r"/(?P<descriptor>[^/]+)/?", graph_get, "graphServicePrincipals")
     add("DELETE", graph + r"/(?P<descriptor>[^/]+)/?", graph_delete, "graphServicePrincipals")
+    add("GET", org + r"/_apis/graph/storagekeys/(?P<descriptor>[^/]+)/?", storage_key, "graphStorageKeys")
     ent = org + r"/_apis/serviceprincipalentitlements"
     add("POST", ent + "/?", entitlement_add, "servicePrincipalEntitlements")
     add("GET", ent + r"/(?P<id>[^/]+)/?", entitlement_get, "servicePrincipalEntitlement")

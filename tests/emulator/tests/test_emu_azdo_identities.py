@@ -36,9 +36,14 @@ def entitle(ado, origin_id: str, license_type: str = "stakeholder", projects=Non
     return ado.call("POST", "/_apis/serviceprincipalentitlements", version=PREVIEW, json=body, **kwargs)
 
 
-def storage_key(descriptor: str) -> str:
+def decoded(descriptor: str) -> str:
     raw = descriptor.split(".", 1)[1]
     return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+
+
+def storage_key(ado, descriptor: str) -> str:
+    """Resolved the way a client must: through graph/storagekeys (a descriptor is not the key encoded)."""
+    return ado.ok("GET", "/_apis/graph/storagekeys/" + descriptor, version="7.1")["value"]
 
 
 def token_for(ado, app: dict) -> str:
@@ -54,7 +59,7 @@ def test_graph_service_principal_lifecycle(ado, emu):
     assert set(body) == GRAPH_KEYS
     assert (body["originId"], body["applicationId"], body["origin"]) == (app["principalId"], app["appId"], "aad")
     assert body["subjectKind"] == "servicePrincipal" and body["domain"] == ado.info["tenant_id"]
-    assert body["descriptor"].startswith("aadsp.") and storage_key(body["descriptor"]) != app["principalId"]
+    assert body["descriptor"].startswith("aadsp.") and decoded(body["descriptor"]) != app["principalId"]
     assert body["url"].endswith(f"/_apis/Graph/ServicePrincipals/{body['descriptor']}")
     path = f"/_apis/graph/serviceprincipals/{body['descriptor']}"
     assert ado.ok("GET", path, version=PREVIEW) == body
@@ -107,7 +112,7 @@ def test_membership_decides_what_a_service_principal_sees(ado, emu):
     assert ado.ok("GET", "/_apis/projects", auth=token) == {"count": 0, "value": []}
     assert_azdo_error(ado.call("GET", f"/{ado.project}/_apis/serviceendpoint/endpoints", auth=token), 404,
                       "ProjectDoesNotExistWithNameException")
-    member_id = storage_key(descriptor)
+    member_id = storage_key(ado, descriptor)
     patch = ado.ok("PATCH", f"/_apis/serviceprincipalentitlements/{member_id}", version=PREVIEW,
                    headers={"Content-Type": "application/json-patch+json"},
                    data=f'[{{"op":"add","path":"/projectEntitlements/{ado.project_id}",'
@@ -185,7 +190,7 @@ def test_entitlement_errors_are_reported_in_the_body(ado):
 def test_graph_members_have_no_license_until_entitled(ado):
     app = ado.new_app("graph-only")
     descriptor = graph_add(ado, app["principalId"]).json()["descriptor"]
-    entitlement = ado.ok("GET", f"/_apis/serviceprincipalentitlements/{storage_key(descriptor)}", version=PREVIEW)
+    entitlement = ado.ok("GET", f"/_apis/serviceprincipalentitlements/{storage_key(ado, descriptor)}", version=PREVIEW)
     assert entitlement["accessLevel"]["accountLicenseType"] == "none"
     assert entitlement["servicePrincipal"]["descriptor"] == descriptor
 
@@ -201,3 +206,14 @@ def test_seeded_members(ado, emu):
     for bad in ({"originId": app["principalId"]}, {"originId": app["appId"]},
                 {"originId": ado.new_app("x")["principalId"], "accessLevel": "gold"}):
         assert emu.admin("POST", "/seed", json={"azdoServicePrincipals": [bad]}).status_code == 400
+
+
+def test_descriptor_resolves_through_storage_keys_not_by_decoding(ado):
+    """A descriptor decodes to a subject id that differs from the storage key, as in the spec's examples."""
+    created = graph_add(ado, ado.new_app("keyed")["principalId"]).json()
+    key = storage_key(ado, created["descriptor"])
+    subject = decoded(created["descriptor"])
+    assert key != subject and key[:14] == subject[:14] and key[15:] == subject[15:]
+    answer = ado.call("GET", "/_apis/graph/storagekeys/" + created["descriptor"], version=PREVIEW)
+    assert answer.status_code == 200 and answer.json()["value"] == key
+    assert ado.call("GET", "/_apis/graph/storagekeys/aadsp.bm9wZQ", version="7.1").status_code == 404
