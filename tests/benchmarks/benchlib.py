@@ -44,6 +44,7 @@ PLAY = """- hosts: localhost
       tenant: "{{{{ emulator.tenant_id }}}}"
       cloud_environment: "{{{{ emulator.base_url }}}}"
       ca_path: "{{{{ emulator.ca_path }}}}"
+      organization_url: "{{{{ emulator.organization_url }}}}"
   tasks:
 {tasks}
 """
@@ -111,6 +112,17 @@ class Bench(object):
         if done.returncode != 0:
             raise SystemExit("benchmark play failed:\n" + done.stdout[-4000:])
         return elapsed, done.stdout
+
+    def measure(self, task, check=False):
+        """One run of ``task``: seconds, and requests and writes by service from the log."""
+        self.clear()
+        elapsed, output = self.run(task, 1, check)
+        log = self.log()
+        changed = re.search(r"changed=(\d+)", output)
+        return dict(seconds=elapsed, requests=len(log), writes=sum(1 for e in log if e.get("write")),
+                    changed=int(changed.group(1)) if changed else None,
+                    services=dict(collections.Counter(e.get("service", "?") for e in log)),
+                    kinds=dict(collections.Counter(operation(e) for e in log)))
 
     def requests_per_task(self, task, copies=10, check=False):
         """Run ``copies`` no-op tasks; return per-task figures from the request log."""
