@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(REPO, "tests"))
 
 from collection_path import collections_root  # noqa: E402  pylint: disable=wrong-import-position
 from emulator_process import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+from emulator.validation import fetch_record, summarize  # noqa: E402  pylint: disable=wrong-import-position
 
 
 class Admin(object):
@@ -66,7 +67,16 @@ def emulator(tmp_path_factory):
     process = EmulatorProcess(str(workdir), extra_args=["--page-size", "2", "--replication-delay", "2"])
     info = process.start()
     yield info
-    process.stop()
+    try:
+        # End-of-run check: every request the modules sent matches the official specs (README "Request validation").
+        # The emulator keeps this record across request-log clears; `python -m emulator.validation` prints it too.
+        text, violations = summarize(fetch_record(info))
+        with open(os.path.join(str(workdir), "spec-validation.txt"), "w") as handle:
+            handle.write(text + "\n")
+    finally:
+        process.stop()
+    if violations:
+        pytest.fail("requests that violate the official API specifications:\n" + text, pytrace=False)
 
 
 @pytest.fixture
