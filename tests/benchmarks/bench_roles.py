@@ -74,8 +74,9 @@ def main():
         for name, task, minimum in ROLES:
             first = bench.measure(task)
             again = bench.measure(task)
-            print("%-40s %9.2f %8d %7d | %9.2f %8d %7d" % (name, first["seconds"], first["requests"], first["writes"],
-                                                          again["seconds"], again["requests"], again["writes"]))
+            figures = (name, first["seconds"], first["requests"], first["writes"], again["seconds"], again["requests"],
+                       again["writes"])
+            print("%-40s %9.2f %8d %7d | %9.2f %8d %7d" % figures)
             arm_graph_azdo = sum(v for k, v in again["services"].items() if k in ("arm", "graph", "azdo"))
             print("    no-op: changed=%s; %d API reads (%s), %d token/metadata requests; minimum reads: %s"
                   % (again["changed"], arm_graph_azdo,
