@@ -33,14 +33,15 @@ ANSIBLE_ENV := PATH="$(VENV_BIN):$$PATH" \
 # work tree under a temporary ansible_collections/ root); they only need the
 # venv's tools on PATH and tests/ importable (`import emulator`).
 PYTEST_ENV := PATH="$(VENV_BIN):$$PATH" PYTHONPATH="$(CURDIR)/tests$${PYTHONPATH:+:$$PYTHONPATH}"
-PYTEST_ARGS ?=
+# Two workers (this machine and CI have 2 cores); each starts its own emulator once.
+PYTEST_ARGS ?= -n 2 --dist load
 
 # Extra arguments, e.g. `make sanity SANITY_ARGS="--test pylint"`
 SANITY_ARGS ?=
 LINT_ARGS ?=
 PLAYBOOK ?= playbooks/demo.yml
 
-.PHONY: help venv collection sanity lint changelog-lint unit integration pytest test demo emulator bench build clean distclean
+.PHONY: help venv collection sanity lint changelog-lint unit integration molecule awx pytest test demo emulator bench build clean distclean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -103,8 +104,15 @@ unit: venv ## pytest tests/unit tests/emulator
 integration: venv ## pytest tests/integration (against the emulator)
 	$(call run_pytest,tests/integration)
 
+# One emulator for all scenarios (tests/molecule/conftest.py); each runs `molecule test -s <scenario>`.
+molecule: venv ## Molecule scenarios of extensions/molecule/ (against the emulator), via pytest
+	$(call run_pytest,tests/molecule)
+
+awx: venv ## AWX / Automation Platform: execution environment, credential types, a job through ansible-runner
+	$(call run_pytest,tests/awx)
+
 pytest: venv ## All pytest suites in one run
-	$(call run_pytest,tests/unit tests/emulator tests/integration)
+	$(call run_pytest,tests/unit tests/emulator tests/integration tests/awx tests/molecule)
 
 # CI entry point (.ci/run): sanity, lint, then ONE pytest run so that pytest's
 # summary is the last line printed.

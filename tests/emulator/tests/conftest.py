@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from .official_support import RAN
+
 TESTS_DIR = Path(__file__).resolve().parents[2]  # <repo>/tests, the directory holding the emulator package
 START_TIMEOUT = 30
 
@@ -139,3 +141,12 @@ def emu(emulator_process, monkeypatch):
     resp = helper.admin("POST", "/reset")
     assert resp.status_code == 200, resp.text
     return helper
+
+
+@pytest.fixture(autouse=True)
+def _record_official_suite(request):
+    """Note which official-client suites ran in this process (see official_support.RAN)."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    if name.startswith("test_official_"):
+        RAN.add(name)
+    yield

@@ -15,6 +15,9 @@ import collections
 import pytest
 
 TALLY: collections.Counter = collections.Counter()
+# Official-client suite modules that ran in this process (pytest-xdist spreads tests over workers,
+# so the summary may only judge the suites its own worker ran).
+RAN: set = set()
 SERVICES = ("Managed Identity (azure-mgmt-msi)", "Authorization (azure-mgmt-authorization)",
             "Azure DevOps (azure-devops)", "Microsoft Graph (msgraph-sdk)", "Entra ID tokens (azure-identity)")
 
