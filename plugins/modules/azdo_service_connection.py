@@ -73,7 +73,7 @@ options:
     type: str
   identity_tenant_id:
     description:
-      - Tenant of O(identity_client_id). Defaults to O(tenant).
+      - Tenant of O(identity_client_id). Defaults to O(tenant), then to E(AZURE_TENANT_ID) or E(AZURE_TENANT).
     type: str
   service_principal_secret:
     description:
@@ -290,6 +290,7 @@ service_connection:
       returned: when O(pipeline_permissions) is given
 """
 
+from ansible_collections.azdo.identity.plugins.module_utils._auth import ENV_TENANT, env_first
 from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
 from ansible_collections.azdo.identity.plugins.module_utils._service_connection import (
     SCHEMES, Desired, ServiceConnectionError, apply_permission_patch, convert, convertible, create,
@@ -335,7 +336,9 @@ class Task(object):
 
 def run(module):
     params = module.params
-    tenant_id = params.get("identity_tenant_id") or params.get("tenant")
+    # The identity's tenant: given, else the tenant used to sign in (option, or the environment
+    # names azure-identity and AWX's Azure credential use).
+    tenant_id = params.get("identity_tenant_id") or params.get("tenant") or env_first(ENV_TENANT)
     if params["state"] == "present":
         problem = Desired.validate(params, tenant_id)
         if problem:
