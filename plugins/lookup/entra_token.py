@@ -152,7 +152,7 @@ from ansible_collections.azdo.identity.plugins.module_utils._cloud import (
     AZURE_DEVOPS_RESOURCE, resolve_cloud, validate_cloud_environment,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._http import (
-    REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session,
+    REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify,
 )
 
 USER_AGENT = "azdo.identity (ansible collection; entra_token lookup)"
@@ -167,18 +167,12 @@ def scope_of(cloud, resource):
     return resource if resource.endswith("/.default") else cloud.scope(resource)
 
 
-def verify_of(validate_certs, ca_path):
-    if not validate_certs:
-        return False
-    return ca_path or True
-
-
 def get_token(params, rest_factory=None, select=None):
     """The access token for ``params['resource']``; raises ApiError (auth problems are AuthError) or ValueError."""
     problem = validate_cloud_environment(params.get("cloud_environment"))
     if problem:
         raise ValueError(problem)
-    verify = verify_of(params.get("validate_certs", True), params.get("ca_path"))
+    verify = tls_verify(params.get("validate_certs", True), params.get("ca_path"))
     timeout = float(params.get("http_timeout") or 60)
 
     def metadata_client(base):

@@ -123,13 +123,6 @@ def scope_kind(scope):
     return None
 
 
-def subscription_of(scope):
-    parts = [p for p in (scope or "").split("/") if p]
-    if len(parts) >= 2 and parts[0].lower() == "subscriptions":
-        return parts[1]
-    return None
-
-
 class ResourceInputError(ValueError):
     """Input that cannot work, found before any write; the message names the option and the fix."""
 

@@ -54,7 +54,6 @@ class AuthMethod(object):
         self.verify = verify
         self._credential = None
         self._tokens = {}
-        self.token_requests = 0
 
     def _common_kwargs(self):
         kwargs = dict(authority=self.cloud.login_host, connection_verify=self.verify)
@@ -79,7 +78,6 @@ class AuthMethod(object):
             return cached[0]
         try:
             credential = self.credential()
-            self.token_requests += 1
             access = credential.get_token(scope)
         except AuthError:
             raise

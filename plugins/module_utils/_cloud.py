@@ -69,10 +69,6 @@ class Cloud(object):
             raise ApiError("The cloud '%s' has no Microsoft Graph endpoint in its metadata" % self.name)
         return self.scope(self.graph_audience.rstrip("/"))
 
-    def as_dict(self):
-        return dict(name=self.name, arm_endpoint=self.arm_endpoint, login_endpoint=self.login_endpoint,
-                    graph_endpoint=self.graph_endpoint, custom=self.custom)
-
 
 BUILTIN_CLOUDS = {
     "AzureCloud": Cloud("AzureCloud", "https://management.azure.com", "https://management.azure.com",

@@ -41,10 +41,6 @@ def last_segment(resource_id):
     return parts[-1] if parts else None
 
 
-def guid_equal(a, b):
-    return bool(a) and bool(b) and str(a).lower() == str(b).lower()
-
-
 def stable_guid(*parts):
     """A GUID derived only from ``parts`` (case-insensitively), so retries and re-runs pick the same name."""
     key = "|".join(str(p).lower() for p in parts)
@@ -72,12 +68,3 @@ def differences(desired, current, ignore=(), id_keys=()):
         if not same:
             found[key] = (have, want)
     return found
-
-
-def merge_desired(current, desired):
-    """``current`` updated with the managed (non-``None``) keys of ``desired``; used to predict check-mode results."""
-    merged = dict(current or {})
-    for key, value in desired.items():
-        if value is not None:
-            merged[key] = value
-    return merged

@@ -246,6 +246,13 @@ def _ensure_requests():
         raise ApiError("The Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR)
 
 
+def tls_verify(validate_certs, ca_path):
+    """The ``verify`` value for requests: False, a CA bundle path (which wins over REQUESTS_CA_BUNDLE), or True."""
+    if not validate_certs:
+        return False
+    return ca_path or True
+
+
 def new_session(user_agent=None):
     """A ``requests.Session`` for one module run (connection reuse across calls)."""
     _ensure_requests()
@@ -281,7 +288,6 @@ class RestClient(object):
         # A service that only speaks JSON (Azure DevOps) may answer a refused credential with an HTML
         # sign-in page and a 2xx status; with json_only that is an error, not a success.
         self.json_only = json_only
-        self.requests_sent = 0
 
     # ------------------------------------------------------------------ URLs
     def url(self, *segments):
@@ -314,7 +320,6 @@ class RestClient(object):
             # JSON unless the call names a JSON media type of its own (a JSON Patch document).
             if not any(name.lower() == "content-type" for name in kwargs["headers"]):
                 kwargs["headers"]["Content-Type"] = "application/json"
-        self.requests_sent += 1
         raw = self.session.request(method, url, **kwargs)
         text = raw.text if raw.content else ""
         parsed = None

@@ -24,7 +24,7 @@ from ansible_collections.azdo.identity.plugins.module_utils._auth import AUTH_SO
 from ansible_collections.azdo.identity.plugins.module_utils._cloud import resolve_cloud, validate_cloud_environment
 from ansible_collections.azdo.identity.plugins.module_utils._graph import GRAPH_VERSION, GraphClient
 from ansible_collections.azdo.identity.plugins.module_utils._http import (
-    REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session,
+    REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify,
 )
 
 COLLECTION_VERSION = "0.1.0"
@@ -91,7 +91,6 @@ class AzureModule(object):
         self._arm = None
         self._graph = None
         self._azdo = None
-        self._rest_clients = []
 
     # ------------------------------------------------------------------ basics
     @property
@@ -119,9 +118,7 @@ class AzureModule(object):
     # ------------------------------------------------------------------ transport
     @property
     def verify(self):
-        if not self.params.get("validate_certs", True):
-            return False
-        return self.params.get("ca_path") or True
+        return tls_verify(self.params.get("validate_certs", True), self.params.get("ca_path"))
 
     def policy(self):
         return RetryPolicy(budget=float(self.params.get("retry_budget") or 300))
@@ -143,7 +140,6 @@ class AzureModule(object):
                             timeout=(min(10.0, read_timeout), read_timeout), policy=self.policy(),
                             progress=self.progress, service=service, extra_headers=extra_headers, verify=self.verify,
                             json_only=json_only)
-        self._rest_clients.append(client)
         return client
 
     @property
@@ -217,10 +213,6 @@ class AzureModule(object):
         if not is_guid(value):
             raise ModuleFailure("%s must be a subscription id (a GUID); got '%s'" % (option, value))
         return value
-
-    @property
-    def requests_sent(self):
-        return sum(c.requests_sent for c in self._rest_clients)
 
     # ------------------------------------------------------------------ failures
     @contextlib.contextmanager

@@ -22,10 +22,20 @@ from ansible_collections.azdo.identity.plugins.module_utils._http import ApiErro
 
 PRINCIPAL_TYPES = ("ServicePrincipal", "User", "Group", "ForeignGroup", "Device")
 MUTABLE_FIELDS = ("description", "condition", "condition_version")
+# What the role_assignment modules return for an assignment.
+RESULT_KEYS = ("id", "name", "scope", "role_definition_id", "role_name", "principal_id", "principal_type",
+               "description", "condition", "condition_version")
 
 
 class RoleAssignmentError(ApiError):
     """Bad input or an unresolvable role, raised before any write."""
+
+
+def public_assignment(assignment):
+    """The module-facing subset of a normalized assignment (empty for none)."""
+    if not assignment:
+        return {}
+    return dict((k, assignment.get(k)) for k in RESULT_KEYS)
 
 
 def clean_scope(scope):

@@ -165,17 +165,9 @@ role_assignment:
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
 from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
 from ansible_collections.azdo.identity.plugins.module_utils._role_assignment import (
-    PRINCIPAL_TYPES, RoleAssignmentError, clean_scope, ensure_absent, ensure_present, resolve_role, validate_scope,
+    PRINCIPAL_TYPES, RoleAssignmentError, clean_scope, ensure_absent, ensure_present, public_assignment, resolve_role,
+    validate_scope,
 )
-
-RESULT_KEYS = ("id", "name", "scope", "role_definition_id", "role_name", "principal_id", "principal_type",
-               "description", "condition", "condition_version")
-
-
-def _public(assignment):
-    if not assignment:
-        return {}
-    return dict((k, assignment.get(k)) for k in RESULT_KEYS)
 
 
 def validate(params):
@@ -215,7 +207,7 @@ def run(module):
                 arm, scope, role, principal_id, params["principal_type"], params["description"],
                 params["condition"], params["condition_version"], check_mode=module.check_mode,
                 principal_timeout=params["principal_timeout"], progress=module.progress)
-    module.exit(changed, "role_assignment", after=_public(after), before=_public(before))
+    module.exit(changed, "role_assignment", after=public_assignment(after), before=public_assignment(before))
 
 
 def main():

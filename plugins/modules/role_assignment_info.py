@@ -85,11 +85,8 @@ from ansible_collections.azdo.identity.plugins.module_utils._arm import odata_qu
 from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal, is_guid, normalize_id
 from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
 from ansible_collections.azdo.identity.plugins.module_utils._role_assignment import (
-    RoleAssignmentError, clean_scope, resolve_role, validate_scope,
+    RoleAssignmentError, clean_scope, public_assignment, resolve_role, validate_scope,
 )
-
-RESULT_KEYS = ("id", "name", "scope", "role_definition_id", "role_name", "principal_id", "principal_type",
-               "description", "condition", "condition_version")
 
 
 def run(module):
@@ -135,7 +132,7 @@ def run(module):
             item["role_name"] = names.get(guid)
             if guid not in names:
                 names[guid] = item["role_name"] = _role_name(arm, scope, guid)
-        result.append(dict((k, item.get(k)) for k in RESULT_KEYS))
+        result.append(public_assignment(item))
     module.exit(False, "role_assignments", after=result, with_diff=False)
 
 

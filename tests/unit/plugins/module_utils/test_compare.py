@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.azdo.identity.plugins.module_utils._compare import (
-    differences, ids_equal, is_guid, last_segment, merge_desired, normalize_id, stable_guid,
+    differences, ids_equal, is_guid, last_segment, normalize_id, stable_guid,
 )
 
 
@@ -28,5 +28,4 @@ def test_differences_ignores_unmanaged_and_server_fields():
     desired = {"description": "new", "condition": None, "createdOn": "y", "scope": "/subscriptions/a"}
     assert differences(desired, current, ignore=("createdOn",), id_keys=("scope",)) == {"description": ("old", "new")}
     assert differences({"tags": {"a": "1"}}, {"tags": {"a": "1", "b": "2"}}) == {}
-    assert merge_desired({"a": 1, "b": 2}, {"a": None, "b": 3}) == {"a": 1, "b": 3}
     assert last_segment("/x/roleDefinitions/abc/") == "abc"
