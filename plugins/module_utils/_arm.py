@@ -12,6 +12,7 @@ from __future__ import annotations
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid, last_segment, normalize_id
 
 AUTHORIZATION_API = "2022-04-01"
+SUBSCRIPTIONS_API = "2022-12-01"
 ROLE_ASSIGNMENTS = "providers/Microsoft.Authorization/roleAssignments"
 ROLE_DEFINITIONS = "providers/Microsoft.Authorization/roleDefinitions"
 
@@ -65,6 +66,11 @@ class ArmClient(object):
     def list(self, resource_id, api_version, *segments, **params):
         url = self.rest.resource_url(resource_id, *segments)
         return list(self.rest.paged(url, params=params, api_version=api_version))
+
+    def subscription(self, subscription_id):
+        """The subscription (``displayName``, ``state`` ...), or ``None`` when it does not exist or is not visible."""
+        return self.rest.get(self.rest.url("subscriptions", subscription_id), api_version=SUBSCRIPTIONS_API,
+                             not_found_ok=True)
 
     # -------------------------------------------------------------- role definitions
     def role_definitions_by_name(self, scope, role_name):

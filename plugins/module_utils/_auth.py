@@ -15,6 +15,8 @@ import os
 import shutil
 import time
 
+from ansible.module_utils.basic import missing_required_lib
+
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
 
 AUTH_SOURCES = ("auto", "env", "cli", "msi", "oidc", "credential")
@@ -81,6 +83,9 @@ class AuthMethod(object):
             access = credential.get_token(scope)
         except AuthError:
             raise
+        except ImportError:
+            raise AuthError(missing_required_lib("azure-identity") + " (it signs in with auth_source=%s; see the "
+                            "collection's requirements.txt)" % self.name, code="MissingLibrary")
         except Exception as exc:  # azure-identity raises several unrelated types; one message covers them
             raise AuthError("Could not get a token for %s with auth_source=%s: %s"
                             % (scope, self.name, _first_line(exc)), code="AuthenticationFailed")

@@ -87,6 +87,10 @@ class AzdoClient(object):
         self.vssps = vssps or rest
         self.vsaex = vsaex or rest
 
+    @property
+    def organization_url(self):
+        return self.rest.base_url
+
     # -------------------------------------------------------------- projects
     def project(self, name_or_id):
         return self.rest.get(self.rest.url("_apis", "projects", name_or_id), api_version=API, not_found_ok=True)

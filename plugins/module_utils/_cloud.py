@@ -92,6 +92,15 @@ def is_custom_cloud(value):
     return bool(value) and value.lower().startswith(("https://", "http://"))
 
 
+def builtin_cloud_name(value):
+    """``AzureCloud``, ``AzureUSGovernment`` or ``AzureChinaCloud`` for a named cloud (or none), ``None`` for a custom one."""
+    if not value:
+        return "AzureCloud"
+    if is_custom_cloud(value):
+        return None
+    return BUILTIN_ALIASES.get(value.lower())
+
+
 def validate_cloud_environment(value):
     """Return an error message for a bad ``cloud_environment`` value, or ``None``."""
     if not value:

@@ -62,6 +62,11 @@ class GraphClient(object):
     def __init__(self, rest):
         self.rest = rest
 
+    # -------------------------------------------------------------- any object
+    def directory_object(self, object_id):
+        """``GET /directoryObjects/{id}``: any object, with its ``@odata.type``; ``None`` when unknown."""
+        return self.rest.get(self.rest.url("directoryObjects", object_id), not_found_ok=True)
+
     # -------------------------------------------------------------- applications
     def application(self, object_id):
         return self.rest.get(self.rest.url("applications", object_id), not_found_ok=True)

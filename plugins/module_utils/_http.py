@@ -52,9 +52,11 @@ class ApiError(Exception):
     ``error``), ``message`` its message and ``request_id`` the id to quote to support.
     """
 
-    def __init__(self, message, status=None, code=None, request_id=None, method=None, url=None, body=None):
+    def __init__(self, message, status=None, code=None, request_id=None, method=None, url=None, body=None,
+                 service=None):
         super(ApiError, self).__init__(message)
         self.message = message
+        self.service = service
         self.status = status
         self.code = code
         self.request_id = request_id
@@ -388,6 +390,7 @@ class RestClient(object):
                     retryable = safe
                 else:
                     retryable = False
+            error.service = self.service
             if not retryable or attempt >= policy.max_attempts:
                 raise error
             wait = policy.delay(attempt, retry_after)
@@ -397,7 +400,7 @@ class RestClient(object):
                     "%s; gave up after %d attempt(s) in %.1fs (retry budget %.0fs)"
                     % (error.message, attempt, elapsed, policy.budget),
                     status=error.status, code=error.code, request_id=error.request_id, method=method, url=url,
-                    body=error.body)
+                    body=error.body, service=self.service)
             if wait >= 5:
                 self.progress("%s %s answered %s; retrying in %.1fs (attempt %d of %d)"
                               % (method, _short(url), error.status or "no response", wait, attempt + 1,

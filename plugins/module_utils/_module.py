@@ -12,6 +12,7 @@ work, and calls :meth:`AzureModule.exit`. Failures read
 from __future__ import annotations
 
 import contextlib
+import os
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -20,13 +21,18 @@ from ansible_collections.azdo.identity.plugins.module_utils._azdo import (
     AZURE_DEVOPS_RESOURCE, AzdoClient, basic_header, organization_url, service_url,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
+from ansible_collections.azdo.identity.plugins.module_utils._context import Context
 from ansible_collections.azdo.identity.plugins.module_utils._auth import AUTH_SOURCES, AuthError, select_auth
 from ansible_collections.azdo.identity.plugins.module_utils._cloud import resolve_cloud, validate_cloud_environment
+from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, OperationError
 from ansible_collections.azdo.identity.plugins.module_utils._graph import GRAPH_VERSION, GraphClient
 from ansible_collections.azdo.identity.plugins.module_utils._http import (
     REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify,
 )
+from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient
 
+# The action plugin (plugins/plugin_utils/_action.py) sets this for modules that run on the controller.
+PROGRESS_ENV = "AZDO_IDENTITY_PROGRESS_FILE"
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "azdo.identity/%s (ansible collection)" % COLLECTION_VERSION
 
@@ -60,6 +66,49 @@ def azdo_argument_spec():
         personal_access_token=dict(type="str", no_log=True, aliases=["pat"],
                                    fallback=(env_fallback, ["AZDO_PERSONAL_ACCESS_TOKEN"])),
     )
+
+
+class Clients(object):
+    """The API clients of one module run, created on first use (what desired-state logic is given)."""
+
+    def __init__(self, wrapper):
+        self._wrapper = wrapper
+
+    @property
+    def arm(self):
+        return self._wrapper.arm
+
+    @property
+    def graph(self):
+        return self._wrapper.graph
+
+    @property
+    def azdo(self):
+        return self._wrapper.azdo
+
+    @property
+    def identities(self):
+        return IdentityClient(self._wrapper.arm)
+
+
+def explain(exc, params):
+    """The failure message for an :class:`ApiError`, with the option to fix where the cause is a known one."""
+    text = exc.message if isinstance(exc, OperationError) else "Failed: %s" % exc.describe()
+    raw = "%s %s" % (exc.code or "", exc.message or "")
+    if exc.service == "azdo" and exc.status == 401 and params.get("personal_access_token"):
+        return ("%s. The personal access token (personal_access_token, or AZDO_PERSONAL_ACCESS_TOKEN) was not accepted "
+                "by %s: check that it belongs to this organization, has not expired or been revoked, and has the "
+                "scopes the task needs (Service Connections: read, query & manage; Member Entitlement Management for "
+                "service principals)" % (text.rstrip("."), params.get("organization_url") or "the organization"))
+    if exc.service == "azdo" and ("TF400813" in raw or "TF401444" in raw):
+        return ("%s. The identity signing in to Azure DevOps is not a member of the organization: add its service "
+                "principal with azdo.identity.azdo_service_principal (or the organization's Users page), or use a "
+                "personal access token" % text.rstrip("."))
+    if exc.status is None and "CERTIFICATE_VERIFY_FAILED" in raw:
+        return ("%s. TLS verification failed: the server's certificate is not signed by a CA this host trusts. Set "
+                "ca_path to the CA bundle that signs it (ca_path wins over REQUESTS_CA_BUNDLE), or set "
+                "REQUESTS_CA_BUNDLE for the whole run" % text.rstrip("."))
+    return text
 
 
 class ModuleFailure(Exception):
@@ -124,8 +173,20 @@ class AzureModule(object):
         return RetryPolicy(budget=float(self.params.get("retry_budget") or 300))
 
     def progress(self, msg):
+        """Tell the user what the module is waiting for, while it waits (never a warning: nothing to act on).
+
+        On the controller, the collection's action plugin names a private file in ``AZDO_IDENTITY_PROGRESS_FILE``
+        and prints each line appended to it as it arrives; elsewhere the message goes to the host's log only.
+        """
         self.module.log(msg)
-        self.module.warn(msg)
+        path = os.environ.get(PROGRESS_ENV)
+        if not path:
+            return
+        try:
+            with open(path, "a") as handle:
+                handle.write(" ".join(str(msg).split()) + "\n")
+        except (IOError, OSError):
+            pass
 
     def rest_client(self, base_url, scope=None, api_version=None, service="service", token_header=None,
                     extra_headers=None, json_only=False):
@@ -170,8 +231,8 @@ class AzureModule(object):
         if self._graph is None:
             cloud = self.cloud
             if not cloud.graph_endpoint:
-                raise ModuleFailure("The cloud '%s' has no Microsoft Graph endpoint in its metadata, so app registrations "
-                                    "cannot be managed there" % cloud.name)
+                raise InputError("The cloud '%s' has no Microsoft Graph endpoint in its metadata, so app registrations "
+                                 "cannot be managed there" % cloud.name)
             self._graph = GraphClient(self.rest_client(cloud.graph_endpoint + "/" + GRAPH_VERSION, scope=cloud.graph_scope,
                                                        service="graph"))
         return self._graph
@@ -222,17 +283,26 @@ class AzureModule(object):
             yield
         except ApiError as exc:
             extra = dict(status=exc.status, error_code=exc.code, request_id=exc.request_id)
-            raise ModuleFailure("Failed to %s %s: %s" % (action, what, exc.describe()),
+            raise ModuleFailure(explain(OperationError("Failed to %s %s: %s" % (action, what, exc.describe()),
+                                                       status=exc.status, code=exc.code, service=exc.service),
+                                        self.params),
                                 **dict((k, v) for k, v in extra.items() if v is not None))
 
     def run(self, function):
-        """Call ``function(self)``; a :class:`ModuleFailure` or stray :class:`ApiError` ends the task cleanly."""
+        """Call ``function(self)``; every failure of the collection's kinds ends the task cleanly, in one shape."""
         try:
             function(self)
         except ModuleFailure as exc:
             self.fail(exc.msg, **exc.extra)
+        except InputError as exc:
+            self.fail(str(exc))
         except ApiError as exc:
-            self.fail("Failed: %s" % exc.describe())
+            extra = dict(status=exc.status, error_code=exc.code, request_id=exc.request_id)
+            self.fail(explain(exc, self.params), **dict((k, v) for k, v in extra.items() if v is not None))
+
+    def context(self):
+        """What desired-state logic gets: the clients, check mode and progress (never this wrapper)."""
+        return Context(Clients(self), check_mode=self.check_mode, progress=self.progress)
 
     # ------------------------------------------------------------------ results
     def exit(self, changed, key=None, after=None, before=None, with_diff=True, **extra):
