@@ -2,114 +2,49 @@
 # Copyright: (c) 2026, azdo.identity contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Desired state of an Azure Resource Manager service connection in Azure DevOps.
+"""Desired state of an Azure Resource Manager service connection: create, update, finish, convert,
+share and authorize, returning the same normalized shape in every branch.
 
-Several behaviours of the service are not documented (CONTRACTS.md 9.3-9.7, UNCONFIRMED); the
-choices here are the ones that are safe whichever way the service behaves:
+The rules that keep a tenant owner unsurprised (docs/service-behaviour.md, "Service connections"):
 
-* a missing connection may come back as 404 or as 200 with a null/partial body: both are "absent";
-* a connection is looked up with ``includeFailed=true`` so a failed one is found, never duplicated;
-* a create is never resent after an ambiguous failure; the module looks the name up instead;
-* a secret-based connection is never updated without its secret, because the service may or may
-  not keep a stored secret that a PUT leaves out;
+* a connection is looked up by name with ``includeFailed=true``, so a failed one is found, never duplicated;
+* an existing connection keeps its scheme and identity unless the task allows the change explicitly
+  (``allow_scheme_change``, ``allow_identity_change``); an omitted option changes nothing (``_endpoint``);
+* a create is never resent after an ambiguous failure; the name is looked up instead;
+* a secret-based connection is never updated without its secret (the service may drop a stored one);
 * issuer and subject are always read from Azure DevOps, never computed;
-* finishing a draft is retried while Entra has not replicated the federated credential yet
-  (AADSTS700213 / 70021), and waiting for readiness is bounded by ``ready_timeout``.
+* a present connection that is not a draft ends ready, or the task fails: a connection whose verification
+  failed is finished again. Before finishing, the federated credential is looked for on the identity, so a
+  missing one fails at once instead of after the whole ``ready_timeout``.
 """
 
 from __future__ import annotations
 
-import datetime
+from ansible_collections.azdo.identity.plugins.module_utils import _pipeline_permissions as permissions
+from ansible_collections.azdo.identity.plugins.module_utils._directory import (
+    describe_identity, federated_credentials_of, identity_behind,
+)
+from ansible_collections.azdo.identity.plugins.module_utils._endpoint import (
+    SCHEMES, Desired, complete, convertible, normalize, operation_state, revert_blocked,
+)
+from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, failing_to
+from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, TransportError
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Pending
 
-from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
-from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, TransportError, retry_while
-
-SCHEMES = {
-    "workload_identity_federation": "WorkloadIdentityFederation",
-    "service_principal": "ServicePrincipal",
-    "managed_identity": "ManagedServiceIdentity",
-}
-SCHEME_NAMES = dict((v.lower(), k) for k, v in SCHEMES.items())
-ENVIRONMENT_URLS = {
-    "AzureCloud": "https://management.azure.com/",
-    "AzureUSGovernment": "https://management.usgovcloudapi.net/",
-    "AzureChinaCloud": "https://management.chinacloudapi.cn/",
-}
-SCOPE_LEVELS = {"subscription": "Subscription", "management_group": "ManagementGroup",
-                "machine_learning_workspace": "AzureMLWorkspace"}
-# data keys Azure DevOps marks updatesNotAllowed for azurerm (CONTRACTS 9.2)
-IMMUTABLE_DATA = ("environment", "scopeLevel", "subscriptionId", "managementGroupId")
+AUDIENCE = "api://AzureADTokenExchange"
+# What Azure DevOps quotes from Entra when the federated credential it presents is unknown (yet).
 NOT_REPLICATED_MARKERS = ("AADSTS70021", "AADSTS700211", "AADSTS700213", "No matching federated identity record")
+# A finish is a write: while Entra replicates a credential it is repeated at most this many times.
+FINISH_CALLS = 5
 
 
-class ServiceConnectionError(ApiError):
-    """A problem found before any write."""
-
-
-def scheme_of(body):
-    raw = ((body or {}).get("authorization") or {}).get("scheme") or ""
-    return SCHEME_NAMES.get(raw.lower(), raw)
-
-
-def is_draft(body):
-    return str(((body or {}).get("data") or {}).get("isDraft") or "").lower() == "true"
-
-
-def operation_state(body):
-    status = (body or {}).get("operationStatus") or {}
-    return str(status.get("state") or "").lower(), status.get("statusMessage") or ""
-
-
-def parse_deadline(value):
-    if not value:
-        return None
-    text = str(value).strip().replace("Z", "+00:00")
-    try:
-        when = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        # Trim fractional seconds beyond what fromisoformat takes on older Pythons.
-        head, dot, rest = text.partition(".")
-        zone = ""
-        for sign in ("+", "-"):
-            if sign in rest:
-                zone = sign + rest.split(sign, 1)[1]
-        when = datetime.datetime.fromisoformat(head + zone)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return when
-
-
-def normalize(body, project_id=None):
-    """The module-facing shape of a service endpoint (never any secret)."""
-    if not body:
-        return {}
-    auth = body.get("authorization") or {}
-    params = auth.get("parameters") or {}
-    data = body.get("data") or {}
-    state, message = operation_state(body)
-    scope = params.get("scope") or ""
-    resource_group = None
-    parts = [p for p in scope.split("/") if p]
-    if len(parts) == 4 and parts[2].lower() == "resourcegroups":
-        resource_group = parts[3]
-    return dict(
-        id=body.get("id"), name=body.get("name"), type=body.get("type"), url=body.get("url"),
-        description=body.get("description") or "", scheme=scheme_of(body), authorization_scheme=auth.get("scheme"),
-        client_id=params.get("serviceprincipalid"), tenant_id=params.get("tenantid"),
-        workload_identity_federation_issuer=params.get("workloadIdentityFederationIssuer"),
-        workload_identity_federation_subject=params.get("workloadIdentityFederationSubject"),
-        workload_identity_federation_issuer_type=params.get("workloadIdentityFederationIssuerType"),
-        is_ready=bool(body.get("isReady")), is_draft=is_draft(body), is_shared=bool(body.get("isShared")),
-        operation_state=state or None, operation_message=message or None,
-        creation_mode=data.get("creationMode"), environment=data.get("environment"),
-        scope_level=data.get("scopeLevel"), subscription_id=data.get("subscriptionId"),
-        subscription_name=data.get("subscriptionName"), resource_group=resource_group,
-        management_group_id=data.get("managementGroupId"), management_group_name=data.get("managementGroupName"),
-        service_management_reference=body.get("serviceManagementReference"),
-        revert_scheme_deadline=data.get("revertSchemeDeadline"),
-        projects=[dict(id=(r.get("projectReference") or {}).get("id"), name=(r.get("projectReference") or {}).get("name"))
-                  for r in body.get("serviceEndpointProjectReferences") or []],
-    )
+def read_project(azdo, reference):
+    with failing_to("read", "project '%s'" % reference):
+        found = azdo.project(reference)
+    if not found or not found.get("id"):
+        raise InputError("Project '%s' was not found in %s, or this identity cannot see it"
+                         % (reference, azdo.organization_url))
+    return found
 
 
 def find_by_name(azdo, project_id, name):
@@ -123,318 +58,287 @@ def find_by_name(azdo, project_id, name):
     return None
 
 
-def convertible(body, project_id=None):
-    """``(True, None)`` or ``(False, reason)``: can this connection be converted to workload identity federation?"""
-    item = normalize(body)
-    if item["scheme"] != "service_principal":
-        return False, "it uses the %s scheme, not a secret-based service principal" % item["scheme"]
-    if item["environment"] == "AzureStack":
-        return False, "Azure Stack connections cannot use workload identity federation"
-    if item["is_shared"] or len(item["projects"]) > 1:
-        return False, "it is shared with %d projects; unshare it first" % len(item["projects"])
-    if item["creation_mode"] != "Automatic":
-        return True, ("it was created manually, so Azure DevOps converts it only if the app registration already "
-                      "has a federated credential for the connection")
-    return True, None
+def is_not_replicated(text):
+    return any(marker in (text or "") for marker in NOT_REPLICATED_MARKERS)
 
 
-def revert_blocked(body, now=None):
-    """A reason why ``body`` cannot be reverted to a secret, or ``None``."""
-    item = normalize(body)
-    deadline = parse_deadline(item["revert_scheme_deadline"])
-    if deadline is None:
-        return ("it was not converted from a secret-based connection (no revert deadline), so it cannot go back; "
-                "delete it and create a secret-based one instead")
-    now = now or datetime.datetime.now(datetime.timezone.utc)
-    if now > deadline:
-        return "its revert deadline passed at %s" % item["revert_scheme_deadline"]
-    return None
+# ---------------------------------------------------------------------------------------------- entry point
+def ensure(ctx, params, cloud_environment, sign_in_tenant):
+    """Make the connection ``params`` describe exist (or not). Returns ``dict(changed, before, after)``."""
+    azdo = ctx.clients.azdo
+    project = read_project(azdo, params["project"])
+    what = "service connection '%s' in project %s" % (params["name"], project["name"])
+    with failing_to("look up", what):
+        existing = find_by_name(azdo, project["id"], params["name"])
+    before = normalize(existing)
+    if params["state"] == "absent":
+        changed = existing is not None
+        if changed and not ctx.check_mode:
+            with failing_to("delete", what):
+                azdo.delete_endpoint(existing["id"], [project["id"]])
+        return dict(changed=changed, before=before, after={})
+
+    want = complete(params, before, cloud_environment, sign_in_tenant)
+    wanted_permissions = None
+    if want.get("pipeline_permissions"):
+        wanted_permissions = _pipelines(azdo, project, want["pipeline_permissions"])
+    extra_projects = [read_project(azdo, p) for p in want.get("share_with_projects") or []]
+    deadline = ctx.deadline(want["ready_timeout"])
+    if existing is None:
+        changed, after = _create(ctx, want, project, deadline, what)
+    else:
+        changed, after = _update(ctx, want, project, existing, deadline, what)
+    shared, after = _share(ctx, want, project, extra_projects, after, what)
+    if wanted_permissions is not None:
+        with failing_to("authorize", "pipelines for %s" % what):
+            authorized, after["pipeline_permissions"] = permissions.ensure(
+                azdo, project["id"], after.get("id"), wanted_permissions, ctx.check_mode, ctx.sleep)
+        shared = shared or authorized
+    return dict(changed=changed or shared, before=before, after=after)
 
 
-class Desired(object):
-    """The connection the task asks for, validated, as an Azure DevOps body."""
-
-    def __init__(self, params, project, tenant_id, subscription_name=None):
-        self.params = params
-        self.project = project
-        self.scheme = SCHEMES[params["scheme"]]
-        self.tenant_id = tenant_id
-        self.subscription_name = subscription_name or params.get("subscription_name")
-
-    @staticmethod
-    def validate(params, tenant_id):
-        scheme = params["scheme"]
-        if scheme in ("workload_identity_federation", "service_principal") and not params.get("identity_client_id"):
-            return ("identity_client_id (the client id of the managed identity or app registration) is required for "
-                    "scheme=%s" % scheme)
-        if params.get("identity_client_id") and not is_guid(params["identity_client_id"]):
-            return "identity_client_id must be a client id (a GUID); got '%s'" % params["identity_client_id"]
-        if not tenant_id:
-            return "identity_tenant_id is required (or set tenant, the tenant used to sign in)"
-        if not is_guid(tenant_id):
-            return "identity_tenant_id must be a tenant id (a GUID); got '%s'" % tenant_id
-        if scheme == "service_principal" and params.get("service_principal_secret") and params.get("certificate"):
-            return "service_principal_secret and certificate are mutually exclusive"
-        if scheme != "service_principal" and (params.get("service_principal_secret") or params.get("certificate")):
-            return "service_principal_secret and certificate only go with scheme=service_principal"
-        level = params["scope_level"]
-        if level in ("subscription", "machine_learning_workspace"):
-            if not params.get("subscription_id"):
-                return "subscription_id is required for scope_level=%s" % level
-            if not is_guid(params["subscription_id"]):
-                return "subscription_id must be a GUID; got '%s'" % params["subscription_id"]
-        if level == "management_group" and not params.get("management_group_id"):
-            return "management_group_id is required for scope_level=management_group"
-        if level == "machine_learning_workspace" and not (params.get("ml_workspace_name") and params.get("resource_group")):
-            return "ml_workspace_name and resource_group are required for scope_level=machine_learning_workspace"
-        if params["environment"] == "AzureStack" and not params.get("environment_url"):
-            return "environment_url (the Azure Stack Hub ARM endpoint) is required for environment=AzureStack"
-        if params.get("environment_url") and not params["environment_url"].startswith("https://"):
-            return "environment_url must be an https URL; got '%s'" % params["environment_url"]
-        return None
-
-    def url(self):
-        if self.params["environment"] == "AzureStack":
-            return self.params["environment_url"].rstrip("/") + "/"
-        return ENVIRONMENT_URLS[self.params["environment"]]
-
-    def data(self):
-        params = self.params
-        level = params["scope_level"]
-        data = {"environment": params["environment"], "scopeLevel": SCOPE_LEVELS[level], "creationMode": "Manual"}
-        if level in ("subscription", "machine_learning_workspace"):
-            data.update(subscriptionId=params["subscription_id"], subscriptionName=self.subscription_name)
-        if level == "management_group":
-            data.update(managementGroupId=params["management_group_id"],
-                        managementGroupName=params.get("management_group_name") or params["management_group_id"])
-        if level == "machine_learning_workspace":
-            data.update(resourceGroupName=params["resource_group"], mlWorkspaceName=params["ml_workspace_name"],
-                        mlWorkspaceLocation=params.get("ml_workspace_location") or "")
-        return data
-
-    def authorization(self):
-        params = self.params
-        values = {"tenantid": self.tenant_id}
-        if self.scheme in ("WorkloadIdentityFederation", "ServicePrincipal"):
-            values["serviceprincipalid"] = params["identity_client_id"]
-        if self.scheme == "ServicePrincipal":
-            if params.get("certificate"):
-                values.update(authenticationType="spnCertificate", servicePrincipalCertificate=params["certificate"])
-            else:
-                values.update(authenticationType="spnKey", serviceprincipalkey=params.get("service_principal_secret"))
-        if params["scope_level"] == "subscription" and params.get("resource_group"):
-            values["scope"] = "/subscriptions/%s/resourcegroups/%s" % (params["subscription_id"], params["resource_group"])
-        return {"scheme": self.scheme, "parameters": values}
-
-    def body(self, draft):
-        params = self.params
-        reference = {"projectReference": {"id": self.project["id"], "name": self.project["name"]},
-                     "name": params["name"], "description": params.get("description") or ""}
-        body = {"name": params["name"], "type": "AzureRM", "url": self.url(), "owner": "library",
-                "description": params.get("description") or "", "data": self.data(),
-                "authorization": self.authorization(), "isShared": False,
-                "serviceEndpointProjectReferences": [reference]}
-        if params.get("service_management_reference"):
-            body["serviceManagementReference"] = params["service_management_reference"]
-        if draft:
-            body["data"]["isDraft"] = "True"
-        else:
-            body["isReady"] = True
-        return body
-
-    def predicted(self, draft, existing=None):
-        """What check mode reports for a connection that would be created (ids Azure DevOps generates are null)."""
-        out = normalize(self.body(draft))
-        out.update(id=(existing or {}).get("id"), is_ready=False if draft else None,
-                   workload_identity_federation_issuer=(existing or {}).get("workload_identity_federation_issuer"),
-                   workload_identity_federation_subject=(existing or {}).get("workload_identity_federation_subject"))
-        return out
-
-    def changes(self, current):
-        """``(mutable, immutable)`` differences between the desired and the current connection."""
-        params = self.params
-        have = normalize(current)
-        want = normalize(self.body(draft=have["is_draft"]))
-        mutable, immutable = {}, {}
-        for key in ("description", "client_id", "tenant_id", "resource_group"):
-            if key == "description" and params.get("description") is None:
-                continue
-            if (want[key] or None) != (have[key] or None) and not (key in ("client_id", "tenant_id") and
-                                                                   (want[key] or "").lower() == (have[key] or "").lower()):
-                mutable[key] = (have[key], want[key])
-        if params.get("service_management_reference") is not None and \
-                params["service_management_reference"] != (have["service_management_reference"] or ""):
-            mutable["service_management_reference"] = (have["service_management_reference"],
-                                                       params["service_management_reference"])
-        if self.subscription_name and params.get("subscription_name") and \
-                have["subscription_name"] != self.subscription_name:
-            mutable["subscription_name"] = (have["subscription_name"], self.subscription_name)
-        for key in ("environment", "scope_level", "subscription_id", "management_group_id"):
-            if (want[key] or "").lower() != (have[key] or "").lower():
-                immutable[key] = (have[key], want[key])
-        if (have["type"] or "").lower() != "azurerm":
-            immutable["type"] = (have["type"], "AzureRM")
-        return mutable, immutable
-
-    def updated_body(self, current, draft):
-        """``current`` (as read) with the managed fields replaced; unknown fields are kept as they are."""
-        body = dict(current)
-        fresh = self.body(draft)
-        body["description"] = fresh["description"] if self.params.get("description") is not None else \
-            current.get("description")
-        # Name and description are per project; the owning project's reference carries the same values.
-        references = []
-        for reference in current.get("serviceEndpointProjectReferences") or []:
-            reference = dict(reference)
-            if (reference.get("projectReference") or {}).get("id") == self.project["id"]:
-                reference["description"] = body["description"] or ""
-            references.append(reference)
-        if references:
-            body["serviceEndpointProjectReferences"] = references
-        data = dict(current.get("data") or {})
-        for key, value in fresh["data"].items():
-            if key not in ("creationMode",) and value is not None:
-                data[key] = value
-        if not draft:
-            data.pop("isDraft", None)
-            body["isReady"] = True
-        body["data"] = data
-        auth = dict(current.get("authorization") or {})
-        parameters = dict(auth.get("parameters") or {})
-        parameters.update(fresh["authorization"]["parameters"])
-        if "scope" not in fresh["authorization"]["parameters"]:
-            parameters.pop("scope", None)
-        auth["parameters"] = parameters
-        body["authorization"] = auth
-        if self.params.get("service_management_reference") is not None:
-            body["serviceManagementReference"] = self.params["service_management_reference"]
-        return body
+def _pipelines(azdo, project, spec):
+    by_name = {}
+    if permissions.names_needed(spec):
+        with failing_to("list", "pipelines of project %s" % project["name"]):
+            by_name = dict((p.get("name"), p.get("id")) for p in azdo.pipelines(project["id"]) or [])
+    return permissions.desired(spec, by_name)
 
 
-def is_not_replicated(exc):
-    text = exc.message or ""
-    return exc.status in (400, 409) and any(marker in text for marker in NOT_REPLICATED_MARKERS)
+# ---------------------------------------------------------------------------------------------- create
+def _create(ctx, want, project, deadline, what):
+    desired = Desired(want, project, _subscription_name(ctx, want))
+    if ctx.check_mode:
+        return True, desired.predicted(want["draft"])
+    with failing_to("create", what):
+        created = _post(ctx.clients.azdo, project["id"], want["name"], desired.body(want["draft"]), what)
+    if not want["draft"]:
+        created = _await_ready(ctx, project, created, deadline, what)
+    return True, normalize(created)
 
 
-def create(azdo, project_id, name, body):
-    """POST once; after an ambiguous failure look the name up instead of sending again."""
+def _subscription_name(ctx, want):
+    if want.get("subscription_name") or want["scope_level"] == "management_group":
+        return want.get("subscription_name")
+    try:
+        with failing_to("read", "subscription %s" % want["subscription_id"]):
+            body = ctx.clients.arm.subscription(want["subscription_id"])
+    except ApiError as exc:
+        raise InputError("subscription_name is needed for a new connection and could not be read from Azure Resource "
+                         "Manager (%s); pass subscription_name" % exc.message)
+    if not body or not body.get("displayName"):
+        raise InputError("subscription_name is needed for a new connection and subscription %s was not found in Azure "
+                         "Resource Manager; pass subscription_name" % want["subscription_id"])
+    return body["displayName"]
+
+
+def _post(azdo, project_id, name, body, what):
+    """POST once. After an answer that may hide a success (no answer, or a 5xx), look the name up instead of
+    sending again; a duplicate name is reported as such."""
     try:
         return azdo.create_endpoint(body)
-    except TransportError:
-        found = find_by_name(azdo, project_id, name)
-        if found is not None:
-            return found
-        raise
     except ApiError as exc:
+        if isinstance(exc, TransportError) or (exc.status or 0) >= 500:
+            found = find_by_name(azdo, project_id, name)
+            if found is not None:
+                return found
+            raise ApiError("the request got no usable answer (%s), and no connection of that name exists afterwards, "
+                           "so it was most likely not created. Running the task again is safe: it looks the name up "
+                           "first and never creates a second connection" % exc.describe(), status=exc.status,
+                           code=exc.code or "NoAnswer", request_id=exc.request_id)
         if exc.status in (400, 409) and "already exists" in (exc.message or "").lower():
-            raise ServiceConnectionError(
-                "A service connection named '%s' already exists in this project but is not visible to this identity "
-                "(it may be failed, or restricted to other users): %s. Use another name, or ask a project "
-                "administrator to grant access to it or delete it." % (name, exc.message), code=exc.code,
-                status=exc.status, request_id=exc.request_id)
+            raise InputError("A service connection named '%s' already exists in this project but is not visible to "
+                             "this identity (it may be failed, or restricted to other users): %s. Use another name, "
+                             "or ask a project administrator to grant access to it or delete it." % (name, exc.message))
         raise
 
 
-def finish(azdo, body, timeout, policy, progress):
-    """Finish a draft (``isReady: true``), retrying while Entra has not replicated the federated credential."""
-    def describe(exc, wait):
-        return ("Azure DevOps could not verify the connection yet (the federated credential may still be "
-                "replicating); retrying in %.0fs" % wait)
+# ---------------------------------------------------------------------------------------------- update
+def _takeover(what, have, want, change, option):
+    return ("%s already exists with scheme %s (creation mode %s), signing in as client id %s in tenant %s. This task "
+            "asks for %s. The module never changes the %s of an existing connection unless asked: its pipelines would "
+            "sign in differently from then on, and the current identity would keep its role assignments. Set %s: "
+            "true to change it in place, or choose another name. Nothing was changed."
+            % (what[0].upper() + what[1:], have["scheme"], have["creation_mode"] or "unknown", have["client_id"] or "-",
+               have["tenant_id"] or "-", change, "scheme" if option == "allow_scheme_change" else "identity", option))
 
-    def attempt():
-        result = azdo.update_endpoint(body["id"], body)
-        # The service may also answer 200 with the connection marked Failed and the same Entra error.
-        state, message = operation_state(result)
+
+def _update(ctx, want, project, existing, deadline, what):
+    have = normalize(existing)
+    want_scheme = SCHEMES[want["scheme"]]
+    if (have["authorization_scheme"] or "").lower() != want_scheme.lower():
+        if not want.get("allow_scheme_change"):
+            raise InputError(_takeover(what, have, want, "scheme %s" % want["scheme"], "allow_scheme_change"))
+        return _change_scheme(ctx, want, project, existing, have, deadline, what)
+    if want.get("identity_client_id") and (
+            (have["client_id"] or "").lower() != want["identity_client_id"].lower()
+            or (have["tenant_id"] or "").lower() != want["identity_tenant_id"].lower()) and \
+            not want.get("allow_identity_change"):
+        raise InputError(_takeover(what, have, want, "client id %s in tenant %s" % (
+            want["identity_client_id"], want["identity_tenant_id"]), "allow_identity_change"))
+    desired = Desired(want, project)
+    mutable, immutable = desired.changes(existing)
+    if immutable:
+        fields = ", ".join("%s (%s -> %s)" % (k, v[0], v[1]) for k, v in sorted(immutable.items()))
+        raise InputError("Cannot change %s of existing %s: Azure DevOps does not allow it. Delete the connection "
+                         "(state=absent) and create it again." % (fields, what))
+    state = have["operation_state"] or ""
+    finishing = not want["draft"] and state != "inprogress" and (have["is_draft"] or not have["is_ready"])
+    rotate = want.get("rotate_secret") and want["scheme"] == "service_principal"
+    if not (mutable or finishing or rotate):
+        if not want["draft"] and state == "inprogress" and not ctx.check_mode:
+            return False, normalize(_await_ready(ctx, project, existing, deadline, what))
+        return False, have
+    if want["scheme"] == "service_principal" and not (want.get("service_principal_secret") or want.get("certificate")):
+        raise InputError("Updating secret-based %s needs service_principal_secret or certificate: Azure DevOps may drop "
+                         "a stored secret that an update leaves out (changes: %s)"
+                         % (what, ", ".join(sorted(mutable)) or "finish"))
+    body = desired.updated_body(existing, finish=finishing)
+    if ctx.check_mode:
+        predicted = normalize(body)
+        if finishing:
+            predicted.update(is_ready=True, is_draft=False, operation_state="ready", operation_message=None)
+        return True, predicted
+    if finishing:
+        return True, normalize(_finish(ctx, want, project, body, have, deadline, what))
+    with failing_to("update", what):
+        updated = ctx.clients.azdo.update_endpoint(existing["id"], body)
+    return True, normalize(updated or body)
+
+
+def _change_scheme(ctx, want, project, existing, have, deadline, what):
+    scheme = want["scheme"]
+    if scheme == "workload_identity_federation" and have["scheme"] == "service_principal":
+        allowed, reason = convertible(existing)
+        if not allowed:
+            raise InputError("Cannot convert %s to workload identity federation: %s" % (what, reason))
+        action = "convert"
+    elif scheme == "service_principal" and have["scheme"] == "workload_identity_federation":
+        reason = revert_blocked(existing)
+        if reason:
+            raise InputError("Cannot revert %s to a secret: %s" % (what, reason))
+        action = "revert"
+    else:
+        raise InputError("Cannot change %s from scheme %s to %s in place; delete it (state=absent) and create it again"
+                         % (what, have["scheme"], scheme))
+    if ctx.check_mode:
+        predicted = dict(have, scheme=scheme, authorization_scheme=SCHEMES[scheme])
+        if action == "convert":
+            predicted.update(workload_identity_federation_issuer=None, workload_identity_federation_subject=None)
+        return True, predicted
+    azdo = ctx.clients.azdo
+    fresh = dict(existing)
+    fresh["authorization"] = dict(existing.get("authorization") or {}, scheme=SCHEMES[scheme])
+    fresh["data"] = dict((k, v) for k, v in (existing.get("data") or {}).items() if k != "revertSchemeDeadline")
+    with failing_to(action, what):
+        converted = azdo.update_endpoint(existing["id"], fresh, operation="ConvertAuthenticationScheme")
+        if not converted or converted.get("authorization") is None:
+            converted = azdo.endpoint(project["id"], existing["id"]) or existing
+    return True, normalize(_await_ready(ctx, project, converted, deadline, what))
+
+
+# ---------------------------------------------------------------------------------------------- finish, readiness
+def credential_status(clients, client_id, issuer, subject):
+    """``("present" | "missing" | None, identity)``: whether the identity behind ``client_id`` has a federated
+    credential with exactly ``issuer`` and ``subject``; ``None`` when this caller cannot tell."""
+    try:
+        identity = identity_behind(clients.graph, client_id)
+        if identity is None:
+            return None, None
+        found = federated_credentials_of(identity, clients.graph, clients.identities)
+    except (ApiError, InputError):
+        return None, None
+    if found is None:
+        return None, identity
+    match = any(c.get("issuer") == issuer and c.get("subject") == subject for c in found)
+    return ("present" if match else "missing"), identity
+
+
+def _finish(ctx, want, project, body, have, deadline, what):
+    """PUT ``isReady: true``, repeated (a few times) while Entra replicates the credential; then wait for ready."""
+    azdo = ctx.clients.azdo
+    status, identity = None, None
+    if want["scheme"] == "workload_identity_federation" and have["workload_identity_federation_subject"]:
+        issuer, subject = have["workload_identity_federation_issuer"], have["workload_identity_federation_subject"]
+        status, identity = credential_status(ctx.clients, have["client_id"], issuer, subject)
+        if status == "missing":
+            raise InputError(
+                "Cannot finish %s: %s (client id %s) has no federated credential with issuer '%s' and subject '%s' "
+                "(audience %s), so Azure DevOps cannot verify it. Add that credential (azdo.identity."
+                "managed_identity_federation with the issuer and subject this module returns for the draft), then run "
+                "the task again. Nothing was changed." % (what, describe_identity(identity), have["client_id"],
+                                                          issuer, subject, AUDIENCE))
+    if status == "present":
+        waiting = ("Azure DevOps cannot verify %s yet: the federated credential exists on %s, Entra is still "
+                   "replicating it" % (what, describe_identity(identity)))
+    else:
+        waiting = ("Azure DevOps cannot verify %s yet: the federated credential could not be checked from here, so it "
+                   "may be missing or still replicating" % what)
+
+    def step():
+        try:
+            answer = azdo.update_endpoint(body["id"], body)
+        except ApiError as exc:
+            if exc.status in (400, 409) and is_not_replicated(exc.message):
+                return Pending(waiting, error=exc)
+            raise
+        state, message = operation_state(answer)
         if state == "failed":
-            raise ApiError("Azure DevOps could not verify the connection: %s" % message, status=400,
-                           code="VerificationFailed")
-        return result
+            error = ApiError("Azure DevOps could not verify the connection: %s" % message, code="VerificationFailed")
+            if is_not_replicated(message):
+                return Pending(waiting, error=error)
+            raise error
+        return answer
 
-    return retry_while(attempt, is_not_replicated, timeout, policy, progress, describe)
+    with failing_to("finish", what):
+        finished = ctx.poll(step, deadline, first=5.0, cap=60.0, max_calls=FINISH_CALLS, option="ready_timeout")
+    return _await_ready(ctx, project, finished or body, deadline, what)
 
 
-def wait_ready(azdo, project_id, endpoint_id, timeout, policy, progress, what="ready"):
-    """Poll until Azure DevOps reports the connection ready (or no longer in progress); raise on Failed."""
-    started = policy.clock()
-    announced = 0.0
-    delay = 1.0
-    while True:
-        body = azdo.endpoint(project_id, endpoint_id)
-        if body is None:
-            raise ApiError("The service connection %s disappeared while waiting for it to be %s" % (endpoint_id, what),
-                           code="NotFound")
-        state, message = operation_state(body)
+def _await_ready(ctx, project, body, deadline, what):
+    state, dummy = operation_state(body)
+    if body.get("isReady") and state != "inprogress":
+        return body
+    azdo = ctx.clients.azdo
+
+    def step():
+        current = azdo.endpoint(project["id"], body["id"])
+        if current is None:
+            raise ApiError("the connection disappeared while waiting for it to be ready", code="NotFound")
+        state, message = operation_state(current)
         if state == "failed":
-            raise ApiError("Azure DevOps reports the service connection failed: %s" % (message or "no message"),
-                           code="Failed")
-        if body.get("isReady") and state != "inprogress":
-            return body
-        if not body.get("isReady") and state not in ("inprogress", "") and not is_draft(body):
-            # Not ready, not in progress: nothing will change by waiting.
-            raise ApiError("Azure DevOps reports the service connection is not ready (state %s): %s"
-                           % (state or "unknown", message or "no message"), code="NotReady")
-        elapsed = policy.clock() - started
-        if elapsed + delay > timeout:
-            raise ApiError("The service connection %s was not %s after %.0fs (ready_timeout)"
-                           % (endpoint_id, what, elapsed), code="OperationTimeout")
-        if elapsed - announced >= 30:
-            announced = elapsed
-            progress("Waiting for service connection %s to be %s (%.0fs)" % (endpoint_id, what, elapsed))
-        policy.sleep(delay)
-        delay = min(10.0, delay * 2)
-
-
-def convert(azdo, project_id, body, scheme):
-    """ConvertAuthenticationScheme: in place, same id. Sends the connection as read, with the new scheme."""
-    fresh = dict(body)
-    fresh["authorization"] = dict(body.get("authorization") or {}, scheme=scheme)
-    data = dict(body.get("data") or {})
-    data.pop("revertSchemeDeadline", None)
-    fresh["data"] = data
-    return azdo.update_endpoint(body["id"], fresh, operation="ConvertAuthenticationScheme")
-
-
-def desired_pipeline_permissions(spec, pipelines_by_name):
-    """``(all_pipelines or None, set of pipeline ids, purge)`` from the module's pipeline_permissions option."""
-    ids = set()
-    for item in spec.get("pipelines") or []:
-        text = str(item)
-        if text.isdigit():
-            ids.add(int(text))
-        elif text in pipelines_by_name:
-            ids.add(pipelines_by_name[text])
-        else:
-            raise ServiceConnectionError("pipeline_permissions.pipelines names '%s', which is not a pipeline of this "
-                                         "project" % text, code="UnknownPipeline")
-    return spec.get("all_pipelines"), ids, bool(spec.get("purge"))
-
-
-def summarize_permissions(body):
-    authorized = sorted(p["id"] for p in (body or {}).get("pipelines") or [] if p.get("authorized"))
-    return dict(all_pipelines=bool(((body or {}).get("allPipelines") or {}).get("authorized")), pipelines=authorized)
-
-
-def permission_patch(current, all_pipelines, ids, purge):
-    """The PATCH body that takes ``current`` to the desired permissions, or ``None`` when nothing changes."""
-    have = summarize_permissions(current)
-    body = {}
-    if all_pipelines is not None and all_pipelines != have["all_pipelines"]:
-        body["allPipelines"] = {"authorized": bool(all_pipelines)}
-    changes = [{"id": i, "authorized": True} for i in sorted(ids - set(have["pipelines"]))]
-    if purge:
-        changes += [{"id": i, "authorized": False} for i in have["pipelines"] if i not in ids]
-    if changes:
-        body["pipelines"] = changes
-    return body or None
-
-
-def apply_permission_patch(azdo, project_id, endpoint_id, body, all_pipelines, ids, purge, policy):
-    """PATCH, then read back; Azure DevOps may take a moment to show it, so re-send once if it does not."""
-    azdo.update_pipeline_permissions(project_id, "endpoint", endpoint_id, body)
-    for dummy in range(3):
-        current = azdo.pipeline_permissions(project_id, "endpoint", endpoint_id)
-        if permission_patch(current, all_pipelines, ids, purge) is None:
+            raise ApiError("Azure DevOps reports the connection failed: %s" % (message or "no message"), code="Failed")
+        if current.get("isReady") and state != "inprogress":
             return current
-        policy.sleep(1.0)
-        azdo.update_pipeline_permissions(project_id, "endpoint", endpoint_id, body)
-    return azdo.pipeline_permissions(project_id, "endpoint", endpoint_id)
+        if state not in ("inprogress", ""):
+            raise ApiError("Azure DevOps reports the connection is not ready (state %s): %s"
+                           % (state, message or "no message"), code="NotReady")
+        return Pending("Waiting for %s to be ready (Azure DevOps reports %s)" % (what, state or "not ready"))
+
+    with failing_to("wait for", "%s to be ready" % what):
+        return ctx.poll(step, deadline, first=1.0, cap=10.0, option="ready_timeout")
+
+
+# ---------------------------------------------------------------------------------------------- sharing
+def _share(ctx, want, project, extra_projects, after, what):
+    if want.get("share_with_projects") is None and not want.get("purge_shared_projects"):
+        return False, after
+    current = set(p["id"] for p in after.get("projects") or [])
+    wanted = set([project["id"]] + [p["id"] for p in extra_projects])
+    add = [p for p in extra_projects if p["id"] not in current]
+    remove = sorted(current - wanted) if want.get("purge_shared_projects") else []
+    if not add and not remove:
+        return False, after
+    projects = [p for p in after.get("projects") or [] if p["id"] not in remove]
+    projects += [dict(id=p["id"], name=p["name"]) for p in add]
+    azdo = ctx.clients.azdo
+    if not ctx.check_mode and after.get("id"):
+        if add:
+            references = [{"projectReference": {"id": p["id"], "name": p["name"]}, "name": want["name"],
+                           "description": want.get("description") or ""} for p in add]
+            with failing_to("share", "%s with %s" % (what, ", ".join(p["name"] for p in add))):
+                azdo.share_endpoint(after["id"], references)
+        if remove:
+            with failing_to("stop sharing", "%s with %s" % (what, ", ".join(remove))):
+                azdo.delete_endpoint(after["id"], remove)
+    return True, dict(after, projects=projects, is_shared=len(projects) > 1)

@@ -18,11 +18,24 @@ description:
     (RV(service_connection.workload_identity_federation_issuer) and C(_subject)), then
     M(azdo.identity.managed_identity_federation) with those values, then this module again with
     O(draft=false) to finish the connection, which waits until Azure DevOps reports it ready.
-  - Changing O(scheme) of an existing secret-based (V(service_principal)) connection to
-    V(workload_identity_federation) B(converts it in place), keeping its id, as the portal's "convert" does.
-    Changing a converted connection back to V(service_principal) reverts it, which Azure DevOps allows only
-    until the connection's revert deadline. A shared or Azure Stack connection cannot be converted, and the
-    module says so before any write.
+  - An existing connection is never taken over. When the connection named O(name) already exists with another
+    scheme, or signs in as another identity (client id or tenant), the task fails before any write, naming the
+    connection's scheme, creation mode and identity, unless O(allow_scheme_change) or O(allow_identity_change)
+    says to change it. With O(allow_scheme_change=true), changing O(scheme) of a secret-based
+    (V(service_principal)) connection to V(workload_identity_federation) B(converts it in place), keeping its id,
+    as the portal's "convert" does; changing a converted connection back to V(service_principal) reverts it,
+    which Azure DevOps allows only until the connection's revert deadline. A shared or Azure Stack connection
+    cannot be converted, and the module says so before any write.
+  - An option left out never changes an existing connection. Leaving out O(resource_group) keeps the
+    connection's scope (widening it to the whole subscription takes O(scope_level=subscription)); leaving out
+    O(environment) keeps its cloud; leaving out O(identity_client_id) keeps its identity.
+  - A present connection that is not a draft ends ready, or the task fails. A connection whose verification
+    failed (Azure DevOps marks it C(Failed) and no longer a draft) is finished again by the next run. Before
+    finishing a workload identity federation connection, the module looks for the federated credential with
+    the connection's issuer and subject on the identity behind it (a managed identity through Azure Resource
+    Manager, an app registration through Microsoft Graph); when the credential is missing it fails at once,
+    naming it. When the credential exists, or cannot be looked for from here, finishing is retried a few times
+    while Entra replicates it, within O(ready_timeout).
   - The connection is looked up by name, including failed connections, so a failed connection is reported,
     never created a second time. A name taken by a connection this identity cannot see fails clearly.
   - Secrets are write-only. Azure DevOps never returns them, so they are not compared; O(rotate_secret)
@@ -31,7 +44,7 @@ description:
   - Where Azure DevOps behaviour is not documented, the module takes the path that is safe either way. A
     missing connection may be answered by 404 or 200 with an empty body, and both count as absent. Issuer
     and subject are read from Azure DevOps, never computed. A create is not resent after an ambiguous
-    failure; the name is looked up instead.
+    failure; the name is looked up instead, and when it is not found the message says that a re-run is safe.
 author:
   - azdo.identity contributors (@azdo-identity)
 extends_documentation_fragment:
@@ -91,9 +104,13 @@ options:
     default: false
   environment:
     description:
-      - The Azure cloud the connection targets.
+      - The Azure cloud the connection reaches.
+      - When omitted, an existing connection keeps its cloud, and a new one follows O(cloud_environment)
+        (V(AzureCloud), V(AzureUSGovernment) or V(AzureChinaCloud)). With a custom O(cloud_environment) (a URL),
+        a new connection needs this option; Azure Stack Hub is V(AzureStack) with O(environment_url).
+      - This option belongs to this module only; do not set it in C(module_defaults) for
+        C(group/azdo.identity.all), where every other module would refuse it. Set O(cloud_environment) there.
     type: str
-    default: AzureCloud
     choices: [AzureCloud, AzureUSGovernment, AzureChinaCloud, AzureStack]
   environment_url:
     description:
@@ -101,10 +118,13 @@ options:
     type: str
   scope_level:
     description:
-      - What the connection can reach. V(subscription) may be narrowed to O(resource_group).
+      - What the connection can reach. V(resource_group) is a subscription connection narrowed to
+        O(resource_group).
+      - When omitted, it follows from the other options (O(management_group_id), O(ml_workspace_name),
+        O(resource_group)); an existing connection keeps its scope, and a new one reaches the subscription.
+        Widening an existing resource group connection to its subscription takes V(subscription) explicitly.
     type: str
-    default: subscription
-    choices: [subscription, management_group, machine_learning_workspace]
+    choices: [subscription, resource_group, management_group, machine_learning_workspace]
   subscription_name:
     description:
       - Display name of O(subscription_id). When omitted for a new connection, it is read from Azure Resource Manager.
@@ -166,10 +186,24 @@ options:
           - Revoke pipelines not listed in O(pipeline_permissions.pipelines).
         type: bool
         default: false
+  allow_scheme_change:
+    description:
+      - Allow changing the scheme of an existing connection in place (convert a secret-based connection to
+        workload identity federation, or revert one). Without it, a task whose O(scheme) differs from an
+        existing connection's fails before any write.
+    type: bool
+    default: false
+  allow_identity_change:
+    description:
+      - Allow re-pointing an existing connection to another identity (O(identity_client_id) or
+        O(identity_tenant_id) differ from the connection's). Without it such a task fails before any write.
+    type: bool
+    default: false
   ready_timeout:
     description:
-      - Seconds to wait for the connection to become ready after it is finished or converted, including
-        retries while Entra replicates a new federated credential.
+      - Seconds to wait for the connection to become ready after it is created, finished or converted: one budget
+        for the finishing attempts (repeated a few times while Entra replicates a new federated credential) and the
+        readiness checks that follow.
     type: int
     default: 300
   state:
@@ -216,14 +250,23 @@ EXAMPLES = r"""
     pipeline_permissions:
       pipelines: [web-deploy]
 
-- name: Convert a secret-based connection in place
+- name: Convert a secret-based connection in place (its app registration needs a matching federated credential)
   azdo.identity.azdo_service_connection:
     organization_url: https://dev.azure.com/contoso
     project: web
     name: sc-legacy
-    identity_client_id: "{{ legacy_app_id }}"
-    subscription_id: "{{ subscription_id }}"
     scheme: workload_identity_federation
+    allow_scheme_change: true
+
+- name: A connection in Azure US Government (follows cloud_environment)
+  azdo.identity.azdo_service_connection:
+    cloud_environment: AzureUSGovernment
+    organization_url: https://dev.azure.com/contoso
+    project: web
+    name: sc-gov
+    identity_client_id: "{{ identity.managed_identity.client_id }}"
+    subscription_id: "{{ subscription_id }}"
+    resource_group: rg-web
 """
 
 RETURN = r"""
@@ -288,249 +331,32 @@ service_connection:
       description: Pipeline authorization, when O(pipeline_permissions) is given.
       type: dict
       returned: when O(pipeline_permissions) is given
+      contains:
+        all_pipelines:
+          description: Whether every pipeline of the project may use the connection.
+          type: bool
+        pipelines:
+          description: Ids of the pipelines authorized one by one.
+          type: list
+          elements: int
 """
 
 from ansible_collections.azdo.identity.plugins.module_utils._auth import ENV_TENANT, env_first
-from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
-from ansible_collections.azdo.identity.plugins.module_utils._service_connection import (
-    SCHEMES, Desired, ServiceConnectionError, apply_permission_patch, convert, convertible, create,
-    desired_pipeline_permissions, finish, find_by_name, normalize, permission_patch, revert_blocked,
-    summarize_permissions, wait_ready,
-)
-
-
-class Task(object):
-    """One run of the module: the resolved project, the current connection, and what changed."""
-
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.azdo = module.azdo
-        self.policy = self.azdo.rest.policy
-        self.changed = False
-
-    def project(self, reference):
-        with self.module.doing("read", "project '%s'" % reference):
-            found = self.azdo.project(reference)
-        if found is None:
-            raise ModuleFailure("Project '%s' was not found in %s, or this identity cannot see it"
-                                % (reference, self.module.organization_url))
-        return found
-
-    def subscription_name(self):
-        params = self.params
-        if params.get("subscription_name") or params["scope_level"] == "management_group":
-            return params.get("subscription_name")
-        try:
-            with self.module.doing("read", "subscription %s" % params["subscription_id"]):
-                body = self.module.arm.rest.get(self.module.arm.rest.url("subscriptions", params["subscription_id"]),
-                                                api_version="2022-12-01", not_found_ok=True)
-        except ModuleFailure as exc:
-            raise ModuleFailure("subscription_name is needed for a new connection and could not be read from Azure "
-                                "Resource Manager (%s); pass subscription_name" % exc.msg)
-        if not body or not body.get("displayName"):
-            raise ModuleFailure("subscription_name is needed for a new connection and subscription %s was not found in "
-                                "Azure Resource Manager; pass subscription_name" % params["subscription_id"])
-        return body["displayName"]
+from ansible_collections.azdo.identity.plugins.module_utils._endpoint import ENVIRONMENTS, SCHEMES, SCOPE_LEVELS
+from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
+from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule
+from ansible_collections.azdo.identity.plugins.module_utils._service_connection import ensure
 
 
 def run(module):
     params = module.params
-    # The identity's tenant: given, else the tenant used to sign in (option, or the environment
-    # names azure-identity and AWX's Azure credential use).
-    tenant_id = params.get("identity_tenant_id") or params.get("tenant") or env_first(ENV_TENANT)
-    if params["state"] == "present":
-        problem = Desired.validate(params, tenant_id)
-        if problem:
-            raise ModuleFailure(problem)
     if params["ready_timeout"] <= 0:
-        raise ModuleFailure("ready_timeout must be a positive number of seconds; got %s" % params["ready_timeout"])
-    task = Task(module)
-    project = task.project(params["project"])
-    what = "service connection '%s' in project %s" % (params["name"], project["name"])
-    with module.doing("look up", what):
-        existing = find_by_name(task.azdo, project["id"], params["name"])
-
-    if params["state"] == "absent":
-        return remove(task, project, existing, what)
-
-    pipelines = None
-    if params["pipeline_permissions"]:
-        pipelines = resolve_pipelines(task, project)
-    extra_projects = [task.project(p) for p in params["share_with_projects"] or []]
-    if existing is None:
-        desired = Desired(params, project, tenant_id, task.subscription_name())
-        after_body = create_new(task, desired, project, what)
-    else:
-        desired = Desired(params, project, tenant_id)
-        after_body = update_existing(task, desired, project, existing, what)
-    before = normalize(existing) if existing else {}
-    after = normalize(after_body) if after_body.get("authorization") is not None else after_body
-    after = share(task, project, extra_projects, after, what)
-    if pipelines is not None:
-        after["pipeline_permissions"] = permissions(task, project, after, pipelines, what)
-    module.exit(task.changed, "service_connection", after=after, before=before)
-
-
-def resolve_pipelines(task, project):
-    spec = task.params["pipeline_permissions"]
-    names = [p for p in spec.get("pipelines") or [] if not str(p).isdigit()]
-    by_name = {}
-    if names:
-        with task.module.doing("list", "pipelines of project %s" % project["name"]):
-            by_name = dict((p.get("name"), p.get("id")) for p in task.azdo.pipelines(project["id"]) or [])
-    try:
-        return desired_pipeline_permissions(spec, by_name)
-    except ServiceConnectionError as exc:
-        raise ModuleFailure(exc.message)
-
-
-def remove(task, project, existing, what):
-    module = task.module
-    if existing is None:
-        module.exit(False, "service_connection", after={}, before={})
-    if not module.check_mode:
-        with module.doing("delete", what):
-            task.azdo.delete_endpoint(existing["id"], [project["id"]])
-    module.exit(True, "service_connection", after={}, before=normalize(existing))
-
-
-def create_new(task, desired, project, what):
-    module, params = task.module, task.params
-    task.changed = True
-    if module.check_mode:
-        return desired.predicted(params["draft"])
-    with module.doing("create", what):
-        try:
-            created = create(task.azdo, project["id"], params["name"], desired.body(params["draft"]))
-        except ServiceConnectionError as exc:
-            raise ModuleFailure(exc.message)
-    if not params["draft"]:
-        created = await_ready(task, project, created, what)
-    return created
-
-
-def await_ready(task, project, body, what):
-    state = str(((body or {}).get("operationStatus") or {}).get("state") or "").lower()
-    if body.get("isReady") and state not in ("inprogress",):
-        return body
-    with task.module.doing("wait for", "%s to be ready" % what):
-        return wait_ready(task.azdo, project["id"], body["id"], task.params["ready_timeout"], task.policy,
-                          task.module.progress)
-
-
-def update_existing(task, desired, project, existing, what):
-    module, params = task.module, task.params
-    have = normalize(existing)
-    want_scheme = SCHEMES[params["scheme"]]
-    if (existing.get("authorization") or {}).get("scheme", "").lower() != want_scheme.lower():
-        return change_scheme(task, project, existing, have, want_scheme, what)
-    mutable, immutable = desired.changes(existing)
-    if immutable:
-        fields = ", ".join("%s (%s -> %s)" % (k, v[0], v[1]) for k, v in sorted(immutable.items()))
-        raise ModuleFailure("Cannot change %s of existing %s: Azure DevOps does not allow it. Delete the connection "
-                            "(state=absent) and create it again." % (fields, what))
-    finishing = have["is_draft"] and not params["draft"]
-    rotate = params["rotate_secret"] and params["scheme"] == "service_principal"
-    if not (mutable or finishing or rotate):
-        return existing
-    if params["scheme"] == "service_principal" and not (params.get("service_principal_secret") or params.get("certificate")):
-        raise ModuleFailure("Updating secret-based %s needs service_principal_secret or certificate: Azure DevOps may "
-                            "drop a stored secret that an update leaves out (changes: %s)" % (what, ", ".join(mutable)))
-    body = desired.updated_body(existing, draft=have["is_draft"] and not finishing)
-    task.changed = True
-    if module.check_mode:
-        predicted = normalize(body)
-        predicted["is_ready"] = True if finishing else have["is_ready"]
-        return predicted
-    if finishing:
-        with module.doing("finish", what):
-            updated = finish(task.azdo, body, params["ready_timeout"], task.policy, module.progress)
-        return await_ready(task, project, updated or body, what)
-    with module.doing("update", what):
-        return task.azdo.update_endpoint(existing["id"], body)
-
-
-def change_scheme(task, project, existing, have, want_scheme, what):
-    module, params = task.module, task.params
-    if want_scheme == "WorkloadIdentityFederation" and have["scheme"] == "service_principal":
-        allowed, reason = convertible(existing)
-        if not allowed:
-            raise ModuleFailure("Cannot convert %s to workload identity federation: %s" % (what, reason))
-        if reason:
-            module.warn("Converting %s: %s" % (what, reason))
-        action = "convert"
-    elif want_scheme == "ServicePrincipal" and have["scheme"] == "workload_identity_federation":
-        reason = revert_blocked(existing)
-        if reason:
-            raise ModuleFailure("Cannot revert %s to a secret: %s" % (what, reason))
-        action = "revert"
-    else:
-        raise ModuleFailure("Cannot change %s from scheme %s to %s in place; delete it (state=absent) and create it "
-                            "again" % (what, have["scheme"], params["scheme"]))
-    task.changed = True
-    if module.check_mode:
-        predicted = dict(have, scheme=params["scheme"], authorization_scheme=want_scheme)
-        if action == "convert":
-            predicted.update(workload_identity_federation_issuer=None, workload_identity_federation_subject=None)
-        return predicted
-    with module.doing(action, what):
-        converted = convert(task.azdo, project["id"], existing, want_scheme)
-        if not converted or converted.get("authorization") is None:
-            converted = task.azdo.endpoint(project["id"], existing["id"]) or existing
-    return await_ready(task, project, converted, what)
-
-
-def share(task, project, extra_projects, after, what):
-    module, params = task.module, task.params
-    if params["share_with_projects"] is None and not params["purge_shared_projects"]:
-        return after
-    current = set(p["id"] for p in after.get("projects") or [])
-    wanted = set([project["id"]] + [p["id"] for p in extra_projects])
-    add = [p for p in extra_projects if p["id"] not in current]
-    remove_ids = sorted(current - wanted) if params["purge_shared_projects"] else []
-    if not add and not remove_ids:
-        return after
-    task.changed = True
-    projects = [p for p in after.get("projects") or [] if p["id"] not in remove_ids]
-    projects += [dict(id=p["id"], name=p["name"]) for p in add]
-    if not module.check_mode and after.get("id"):
-        if add:
-            references = [{"projectReference": {"id": p["id"], "name": p["name"]}, "name": params["name"],
-                           "description": params.get("description") or ""} for p in add]
-            with module.doing("share", "%s with %s" % (what, ", ".join(p["name"] for p in add))):
-                task.azdo.share_endpoint(after["id"], references)
-        if remove_ids:
-            with module.doing("stop sharing", "%s with %s" % (what, ", ".join(remove_ids))):
-                task.azdo.delete_endpoint(after["id"], remove_ids)
-    return dict(after, projects=projects, is_shared=len(projects) > 1)
-
-
-def permissions(task, project, after, pipelines, what):
-    module = task.module
-    all_pipelines, ids, purge = pipelines
-    if not after.get("id"):  # check mode, new connection: nothing to read yet
-        predicted = dict(all_pipelines=bool(all_pipelines), pipelines=sorted(ids))
-        if all_pipelines or ids:
-            task.changed = True
-        return predicted
-    with module.doing("read", "pipeline permissions of %s" % what):
-        current = task.azdo.pipeline_permissions(project["id"], "endpoint", after["id"])
-    patch = permission_patch(current, all_pipelines, ids, purge)
-    if patch is None:
-        return summarize_permissions(current)
-    task.changed = True
-    if module.check_mode:
-        have = summarize_permissions(current)
-        authorized = set(have["pipelines"]) | ids
-        if purge:
-            authorized = set(ids)
-        return dict(all_pipelines=have["all_pipelines"] if all_pipelines is None else bool(all_pipelines),
-                    pipelines=sorted(authorized))
-    with module.doing("authorize", "pipelines for %s" % what):
-        final = apply_permission_patch(task.azdo, project["id"], after["id"], patch, all_pipelines, ids, purge,
-                                       task.policy)
-    return summarize_permissions(final)
+        raise InputError("ready_timeout must be a positive number of seconds; got %s" % params["ready_timeout"])
+    # The identity's tenant when identity_tenant_id is left out: the tenant used to sign in (option, or the
+    # environment names azure-identity and AWX's Azure credential use).
+    sign_in_tenant = params.get("tenant") or env_first(ENV_TENANT)
+    result = ensure(module.context(), params, params.get("cloud_environment"), sign_in_tenant)
+    module.exit(result["changed"], "service_connection", after=result["after"], before=result["before"])
 
 
 def main():
@@ -546,11 +372,9 @@ def main():
             service_principal_secret=dict(type="str", no_log=True),
             certificate=dict(type="str", no_log=True),
             rotate_secret=dict(type="bool", default=False, no_log=False),
-            environment=dict(type="str", default="AzureCloud",
-                             choices=["AzureCloud", "AzureUSGovernment", "AzureChinaCloud", "AzureStack"]),
+            environment=dict(type="str", choices=list(ENVIRONMENTS)),
             environment_url=dict(type="str"),
-            scope_level=dict(type="str", default="subscription",
-                             choices=["subscription", "management_group", "machine_learning_workspace"]),
+            scope_level=dict(type="str", choices=list(SCOPE_LEVELS)),
             subscription_name=dict(type="str"),
             resource_group=dict(type="str"),
             management_group_id=dict(type="str"),
@@ -565,6 +389,8 @@ def main():
                 pipelines=dict(type="list", elements="str"),
                 purge=dict(type="bool", default=False),
             )),
+            allow_scheme_change=dict(type="bool", default=False),
+            allow_identity_change=dict(type="bool", default=False),
             ready_timeout=dict(type="int", default=300),
             state=dict(type="str", default="present", choices=["present", "absent"]),
         ),

@@ -69,20 +69,15 @@ service_connections:
   elements: dict
 """
 
-from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
-from ansible_collections.azdo.identity.plugins.module_utils._service_connection import (
-    SCHEMES, convertible, find_by_name, normalize,
-)
+from ansible_collections.azdo.identity.plugins.module_utils._endpoint import SCHEMES, convertible, normalize
+from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule
+from ansible_collections.azdo.identity.plugins.module_utils._service_connection import find_by_name, read_project
 
 
 def run(module):
     params = module.params
     azdo = module.azdo
-    with module.doing("read", "project '%s'" % params["project"]):
-        project = azdo.project(params["project"])
-    if project is None:
-        raise ModuleFailure("Project '%s' was not found in %s, or this identity cannot see it"
-                            % (params["project"], module.organization_url))
+    project = read_project(azdo, params["project"])
     with module.doing("list", "service connections of project %s" % project["name"]):
         if params["id"]:
             found = [azdo.endpoint(project["id"], params["id"])]
