@@ -18,6 +18,7 @@ from ansible_collections.azdo.identity.plugins.module_utils._arm import (
 from ansible_collections.azdo.identity.plugins.module_utils._compare import (
     differences, ids_equal, is_guid, normalize_id, stable_guid,
 )
+from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, retry_while
 
 PRINCIPAL_TYPES = ("ServicePrincipal", "User", "Group", "ForeignGroup", "Device")
@@ -159,8 +160,13 @@ def _put_with_replication_retry(arm, scope, name, properties, role_name, princip
 
 def ensure_present(arm, scope, role, principal_id, principal_type="ServicePrincipal", description=None,
                    condition=None, condition_version=None, check_mode=False, principal_timeout=300,
-                   progress=None):
-    """Make the assignment exist. Returns ``(changed, before, after)``; in check mode ``after`` is predicted."""
+                   progress=None, principal_problem=None):
+    """Make the assignment exist. Returns ``(changed, before, after)``; in check mode ``after`` is predicted.
+
+    ``principal_problem()``, when given, is asked before an assignment is created (in check mode too) and returns
+    a message when ``principal_id`` is not a principal of ``principal_type``: ARM accepts a client id as a GUID
+    and, with ``principalType`` set, does not look it up, so the mistake would otherwise become a useless grant.
+    """
     progress = progress or (lambda msg: None)
     scope = clean_scope(scope)
     existing = find_assignment(arm, scope, role, principal_id, allow_list_failure=True)
@@ -181,6 +187,9 @@ def ensure_present(arm, scope, role, principal_id, principal_type="ServicePrinci
         after = arm.put_role_assignment(existing["scope"] or scope, existing["name"], _properties(update),
                                         role["role_name"])
         return True, existing, after
+    problem = principal_problem() if principal_problem is not None else None
+    if problem:
+        raise InputError(problem + ". Nothing was changed.")
     if check_mode:
         return True, None, desired
     try:

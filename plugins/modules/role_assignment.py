@@ -162,7 +162,9 @@ role_assignment:
       returned: success
 """
 
+from ansible_collections.azdo.identity.plugins.module_utils import _directory as directory
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
+from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
 from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
 from ansible_collections.azdo.identity.plugins.module_utils._role_assignment import (
     PRINCIPAL_TYPES, RoleAssignmentError, clean_scope, ensure_absent, ensure_present, public_assignment, resolve_role,
@@ -202,11 +204,20 @@ def run(module):
         with module.doing("remove", what):
             changed, before, after = ensure_absent(arm, scope, role, principal_id, check_mode=module.check_mode)
     else:
+        def principal_problem():
+            # Best effort: a caller that may not read the directory skips the check (see _directory.py).
+            try:
+                graph = module.graph
+            except InputError:
+                return None
+            return directory.principal_problem(graph, principal_id, params["principal_type"])
+
         with module.doing("create or update", what):
             changed, before, after = ensure_present(
                 arm, scope, role, principal_id, params["principal_type"], params["description"],
                 params["condition"], params["condition_version"], check_mode=module.check_mode,
-                principal_timeout=params["principal_timeout"], progress=module.progress)
+                principal_timeout=params["principal_timeout"], progress=module.progress,
+                principal_problem=principal_problem)
     module.exit(changed, "role_assignment", after=public_assignment(after), before=public_assignment(before))
 
 
