@@ -18,9 +18,16 @@ description:
     app is created with an idempotent upsert, can be renamed through O(display_name), and a retried or
     repeated run never makes a second app.
   - A client secret is added only when the app has none with O(client_secret.display_name), or when
-    O(client_secret.rotate=true). Its value is returned once, in the run that created it, in RV(secret_text);
-    that result is marked C(no_log) so it is not shown or logged, and it never appears in the diff.
-    Save it from the registered variable right away.
+    O(client_secret.rotate=true). Its value is returned once, in the run that created it, in RV(secret_text),
+    and never appears in the diff.
+  - A task that would add a secret must be C(no_log: true), because Ansible shows a task's result (at C(-v), in
+    callbacks and in AWX / ansible-runner job events and artifacts) unless the task itself is hidden. Without
+    C(no_log), such a task fails before any change, in check mode too, naming the fix. A task that only finds
+    an existing secret's metadata returns no secret and needs no C(no_log).
+  - With C(no_log: true), register the result and pass RV(secret_text) straight on (for example to
+    M(azdo.identity.azdo_service_connection)'s O(azdo.identity.azdo_service_connection#module:service_principal_secret),
+    which is itself C(no_log)), or store it in a vault. Do not print it with M(ansible.builtin.debug) or
+    keep it with M(ansible.builtin.set_fact) in a task that is not C(no_log).
 author:
   - azdo.identity contributors (@azdo-identity)
 extends_documentation_fragment:
@@ -104,7 +111,7 @@ EXAMPLES = r"""
   register: legacy
   no_log: true
 
-- name: Rotate the secret
+- name: Rotate the secret (a new value is returned, so the task is no_log too)
   azdo.identity.app_registration:
     display_name: sc-legacy
     unique_name: sc-legacy
@@ -112,6 +119,18 @@ EXAMPLES = r"""
       display_name: azure-devops
       rotate: true
   register: rotated
+  no_log: true
+
+- name: Hand the new value to the service connection (its secret option is no_log)
+  azdo.identity.azdo_service_connection:
+    project: platform
+    name: sc-legacy
+    scheme: service_principal
+    identity_client_id: "{{ rotated.app_registration.app_id }}"
+    service_principal_secret: "{{ rotated.secret_text }}"
+    rotate_secret: true
+    subscription_id: 00000000-0000-0000-0000-000000000000
+  when: rotated.secret_text is defined
 """
 
 RETURN = r"""
@@ -164,8 +183,8 @@ app_registration:
           type: str
 secret_text:
   description:
-    - The value of the client secret created by this run. Only in the run that created it; the whole result is
-      then marked C(no_log).
+    - The value of the client secret created by this run. Only in the run that created it, and only for a task
+      with C(no_log: true) (the module refuses otherwise).
   returned: when a secret was created
   type: str
 removed:
@@ -241,6 +260,13 @@ def _public(app, service_principal_id, secret_meta):
     return out
 
 
+def _adds_secret(app, secret):
+    """Whether the run adds a client secret: the app has none with that label yet, or rotation is asked for."""
+    if secret["rotate"] or app is None:
+        return True
+    return not any(p.get("display_name") == secret["display_name"] for p in app["passwords"])
+
+
 def _secret_meta(cred):
     meta = normalize_password(cred) if "keyId" in cred else dict(cred)
     return dict((k, meta.get(k)) for k in ("key_id", "display_name", "hint", "end_date_time"))
@@ -267,6 +293,16 @@ def run(module):
             with module.doing("delete", "app registration %s (%s)" % (app["display_name"], app["app_id"])):
                 graph.delete_application(app["object_id"])
         module.exit(True, "app_registration", after={}, before=before, removed=before)
+
+    secret = params["client_secret"]
+    if secret and not module.module.no_log and _adds_secret(app, secret):
+        # Ansible shows a module's result at -v, in --diff-less callbacks and in AWX job events unless the
+        # task itself is no_log; a result key cannot hide it (ansible-core strips _ansible_no_log from results).
+        raise ModuleFailure(
+            "This task would create client secret '%s' and return its value, but the task is not no_log, so the value "
+            "would appear in the output, in logs and in AWX job events. Add 'no_log: true' to the task (register the "
+            "result and pass secret_text on to where it is stored), then run it again. Nothing was changed."
+            % secret["display_name"])
 
     changed = False
     before = None
@@ -312,7 +348,6 @@ def run(module):
                 sp_id = graph.create_service_principal(app["app_id"], module.progress)["id"]
 
     secret_meta, secret_text = None, None
-    secret = params["client_secret"]
     if secret:
         same_label = [p for p in app["passwords"] if p.get("display_name") == secret["display_name"]]
         if same_label and not secret["rotate"]:
@@ -338,8 +373,8 @@ def run(module):
     after = _public(app, sp_id, secret_meta)
     extra = {}
     if secret_text:
-        # Returned once for the caller to store; the whole result is hidden from output and logs.
-        extra = dict(secret_text=secret_text, _ansible_no_log=True)
+        # Returned once for the caller to store; the task is no_log (checked above), so Ansible hides the result.
+        extra = dict(secret_text=secret_text)
     module.exit(changed, "app_registration", after=after, before=before, **extra)
 
 
