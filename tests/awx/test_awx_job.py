@@ -70,7 +70,7 @@ def awx_job(awx_emulator, collection_tarball, tmp_path_factory, monkeypatch_modu
             "azdo_identity_auth_source": "env",
             "workload_identity_service_connection_defaults": {
                 "project": emulator["project_name"], "subscription_id": emulator["subscription_id"],
-                "identity": {"resource_group": emulator["resource_group"]}},
+                "environment": "AzureCloud", "identity": {"resource_group": emulator["resource_group"]}},
             "workload_identity_service_connection_items": [{
                 "name": CONNECTION, "resource_group": emulator["resource_group"],
                 "pipeline_permissions": {"pipelines": ["pipeline-3"]}}],

@@ -45,6 +45,9 @@ PLAY = """- hosts: localhost
       cloud_environment: "{{{{ emulator.base_url }}}}"
       ca_path: "{{{{ emulator.ca_path }}}}"
       organization_url: "{{{{ emulator.organization_url }}}}"
+    # The emulator is a custom cloud (a URL); its connections stand for public Azure's.
+    azdo.identity.azdo_service_connection:
+      environment: AzureCloud
   tasks:
 {tasks}
 """

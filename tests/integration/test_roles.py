@@ -22,7 +22,7 @@ def wisc_vars(emulator, name):
         "role_name": "workload_identity_service_connection",
         "workload_identity_service_connection_defaults": {
             "project": emulator["project_name"], "subscription_id": emulator["subscription_id"],
-            "identity": {"resource_group": emulator["resource_group"]}},
+            "environment": "AzureCloud", "identity": {"resource_group": emulator["resource_group"]}},
         "workload_identity_service_connection_items": [
             {"name": name, "resource_group": emulator["resource_group"],
              "pipeline_permissions": {"pipelines": ["pipeline-2"]}}],
@@ -99,7 +99,7 @@ def test_app_registration_role(run_playbook, emulator, admin):
         "role_name": "app_registration_service_connection",
         "app_registration_service_connection_items": [
             {"name": "sc-role-app", "project": emulator["project_name"], "subscription_id": emulator["subscription_id"],
-             "role_assignments": [{"role": "Reader"}]}],
+             "environment": "AzureCloud", "role_assignments": [{"role": "Reader"}]}],
     }
     first = run_twice_and_check(run_playbook, admin, variables)
     assert recap(first.stdout)["changed"] >= 5
@@ -111,7 +111,8 @@ def test_app_registration_role(run_playbook, emulator, admin):
 
 
 def test_secret_role_creates_rotates_and_resumes(run_playbook, emulator, admin):
-    item = {"name": "sc-role-secret", "project": emulator["project_name"], "subscription_id": emulator["subscription_id"]}
+    item = {"name": "sc-role-secret", "project": emulator["project_name"], "subscription_id": emulator["subscription_id"],
+            "environment": "AzureCloud"}
     variables = {"role_name": "secret_service_connection", "secret_service_connection_items": [item]}
     first = run_playbook("run_role.yml", extra_vars=variables)
     again = run_playbook("run_role.yml", extra_vars=variables)
