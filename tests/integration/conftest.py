@@ -111,7 +111,7 @@ def run_playbook(emulator, ansible_env, tmp_path_factory):
         json.dump(emulator, handle)
     bindir = os.path.dirname(sys.executable)
 
-    def run(playbook, extra_vars=None, check=False, diff=False, expect_rc=0):
+    def run(playbook, extra_vars=None, check=False, diff=False, expect_rc=0, args=()):
         cmd = [os.path.join(bindir, "ansible-playbook"), "-i", "localhost,", "-c", "local",
                os.path.join(HERE, playbook), "-e", "emulator_info=%s" % info_file]
         for key, value in (extra_vars or {}).items():
@@ -120,6 +120,7 @@ def run_playbook(emulator, ansible_env, tmp_path_factory):
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
+        cmd += list(args)
         done = subprocess.run(cmd, env=ansible_env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               universal_newlines=True, timeout=600, check=False)
         if expect_rc is not None and done.returncode != expect_rc:

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 
+import certifi
 import pytest
 
 from collection_path import collections_root
@@ -50,7 +51,7 @@ def fic(emulator, **overrides):
 def sc(emulator, **overrides):
     args = dict(organization_url=emulator["organization_url"], project=emulator["project_name"], name="sc-bad-input",
                 identity_client_id="00000000-0000-0000-0000-0000000000bb", subscription_id=emulator["subscription_id"],
-                subscription_name=emulator["subscription_name"])
+                subscription_name=emulator["subscription_name"], environment="AzureCloud")
     args.update(overrides)
     return args
 
@@ -183,8 +184,18 @@ CASES = [
     ("sc-ready-timeout-zero", "azdo_service_connection", lambda e: sc(e, ready_timeout=0), ["ready_timeout"]),
     ("sc-unknown-pipeline", "azdo_service_connection",
      lambda e: sc(e, pipeline_permissions=dict(pipelines=["no-such-pipeline"])), ["no-such-pipeline"]),
+    # issue 10 item 11 (failed on f86db6e: the message named neither the option nor the fix)
     ("sc-bad-pat", "azdo_service_connection", lambda e: sc(e, personal_access_token="not-a-valid-pat"),
-     ["401"]),
+     ["401", "personal_access_token", "AZDO_PERSONAL_ACCESS_TOKEN"]),
+    # issue 10 item 8 (failed on f86db6e: a custom cloud's connection silently pointed at public Azure)
+    ("sc-custom-cloud-without-environment", "azdo_service_connection", lambda e: sc(e, environment=None),
+     ["environment", "custom cloud", "AzureStack"]),
+    # issue 10 item 4: widening is explicit, never implied
+    ("sc-resource-group-with-subscription-level", "azdo_service_connection",
+     lambda e: sc(e, scope_level="subscription", resource_group=e["resource_group"]), ["resource_group", "scope_level"]),
+    ("sc-stack-with-wif", "azdo_service_connection",
+     lambda e: sc(e, environment="AzureStack", environment_url="https://management.local.azurestack.external"),
+     ["Azure Stack", "workload identity federation"]),
     ("sc-info-name-and-id", "azdo_service_connection_info",
      lambda e: dict(organization_url=e["organization_url"], project=e["project_name"], name="a", id="b"),
      ["name", "id"]),
@@ -194,6 +205,9 @@ CASES = [
     ("info-principal-not-guid", "role_assignment_info", lambda e: dict(scope=rg(e), principal_id="abc"),
      ["principal_id"]),
     ("info-scope-bad", "role_assignment_info", lambda e: dict(scope="nowhere"), ["scope"]),
+    # issue 10 item 11 (failed on f86db6e: a raw CERTIFICATE_VERIFY_FAILED, naming no option)
+    ("tls-untrusted-ca", "role_assignment_info", lambda e: dict(scope=rg(e), ca_path=certifi.where()),
+     ["TLS verification failed", "ca_path", "REQUESTS_CA_BUNDLE"]),
 ]
 
 
@@ -211,3 +225,31 @@ def test_bad_input_fails_clearly_without_writes(emulator, admin, tmp_path, name,
     text = json.dumps(result)
     for secret in (emulator["client_secret"], emulator.get("azdo_pat") or "-", "s3cr3t-value"):
         assert secret not in text
+
+
+def test_a_missing_azure_identity_gets_the_standard_message(emulator, admin, tmp_path):
+    """Issue 10 item 11 (failed on f86db6e: "Could not get a token ...: No module named 'azure.identity'")."""
+    shadow = tmp_path / "shadow" / "azure" / "identity"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'azure.identity'\")\n")
+    args = auth(emulator)
+    args.update(scope=rg(emulator))
+    admin.clear_requests()
+    result = run_module("role_assignment_info", args, tmp_path=tmp_path,
+                        env_extra={"PYTHONPATH": "%s%s%s" % (tmp_path / "shadow", os.pathsep, collections_root())})
+    assert result.get("failed") is True, result
+    assert "Failed to import the required Python library (azure-identity)" in result["msg"], result["msg"]
+    assert admin.writes() == []
+
+
+def test_a_principal_that_is_not_a_member_is_pointed_at_azdo_service_principal(emulator, admin, tmp_path):
+    """Issue 10 item 11 (failed on f86db6e: TF400813 quoted without saying what to do)."""
+    made = admin.seed({"applications": [{"displayName": "not-a-member", "secret": "not-a-member-secret-value"}]})
+    app = made["applications"][0]
+    args = dict(auth(emulator), client_id=app["appId"], secret="not-a-member-secret-value",
+                organization_url=emulator["organization_url"], project=emulator["project_name"])
+    admin.clear_requests()
+    result = run_module("azdo_service_connection_info", args, tmp_path=tmp_path)
+    assert result.get("failed") is True, result
+    assert "TF400813" in result["msg"] and "azdo.identity.azdo_service_principal" in result["msg"], result["msg"]
+    assert "not-a-member-secret-value" not in json.dumps(result)
