@@ -18,7 +18,10 @@ from ansible_collections.azdo.identity.plugins.module_utils._azdo import (
     AzdoClient, descriptor_key, failed_entitlement, normalize_entitlement,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, RetryPolicy
-from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
+from ansible_collections.azdo.identity.plugins.module_utils._context import Context
+from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
+from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure, explain
+from ansible_collections.azdo.identity.plugins.module_utils import _azdo_member as member
 from ansible_collections.azdo.identity.plugins.modules import azdo_service_principal as sp
 
 ORG = "https://azdo.example/org"
@@ -154,26 +157,20 @@ class FakeGraph(object):
     """Microsoft Graph lookups of the directory check, over an Organization's directory and some apps."""
 
     def __init__(self, org, apps=None, broken=False):
-        self.org, self.apps, self.broken, self.rest = org, apps or {}, broken, self
-
-    def url(self, *segments):
-        return "/".join(segments)
+        self.org, self.apps, self.broken = org, apps or {}, broken
 
     def _check(self):
         if self.broken:
             raise ApiError("Insufficient privileges", status=403, code="Authorization_RequestDenied")
 
-    def get(self, url, not_found_ok=False):
+    def directory_object(self, object_id):
         self._check()
-        object_id = url.split("/")[-1]
         if object_id in self.org.directory:
-            return {"id": object_id, "appId": self.org.directory[object_id][0],
-                    "displayName": self.org.directory[object_id][1]}
+            return {"@odata.type": "#microsoft.graph.servicePrincipal", "id": object_id,
+                    "appId": self.org.directory[object_id][0], "displayName": self.org.directory[object_id][1]}
+        if object_id in self.apps:
+            return dict(self.apps[object_id], **{"@odata.type": "#microsoft.graph.application"})
         return None
-
-    def application(self, object_id):
-        self._check()
-        return self.apps.get(object_id)
 
     def application_by_app_id(self, app_id):
         return next((a for a in self.apps.values() if a["appId"] == app_id), None)
@@ -203,7 +200,7 @@ class FakeModule(object):
     @property
     def graph(self):
         if self._graph is None:
-            raise ModuleFailure("no Microsoft Graph here")
+            raise InputError("no Microsoft Graph here")
         return self._graph
 
     def policy(self):
@@ -211,6 +208,11 @@ class FakeModule(object):
 
     def progress(self, msg):
         self.progress_messages.append(msg)
+
+    def context(self):
+        # The module's own clients stand in for the Clients facade: .azdo and .graph.
+        return Context(self, check_mode=self.check_mode, progress=self.progress, sleep=self.clock.sleep,
+                       clock=self.clock.clock)
 
     def exit(self, changed, key=None, after=None, before=None, **extra):
         raise Exited(changed, after, before)
@@ -225,7 +227,12 @@ def run(make_client, clock):
     def runner(org, check_mode=False, graph=None, **params):
         module = FakeModule(make_client, clock, org, params, check_mode=check_mode, graph=graph)
         with pytest.raises(Exited) as info:
-            sp.run(module)
+            try:
+                sp.run(module)
+            except InputError as exc:  # mapped as AzureModule.run maps them
+                raise ModuleFailure(str(exc))
+            except ApiError as exc:
+                raise ModuleFailure(explain(exc, module.params), status=exc.status, error_code=exc.code)
         return info.value, module
 
     return runner
@@ -319,13 +326,13 @@ def test_normalize_entitlement_lowers_ids_and_names_groups():
 def test_validate_names_the_option(params, words):
     full = dict(principal_id=guid(), state="present", principal_timeout=0)
     full.update(params)
-    problem = sp.validate(full)
+    problem = member.validate(full)
     for word in words:
         assert word in problem
 
 
 def test_validate_accepts_good_input():
-    assert sp.validate(dict(principal_id=guid(), state="present", project_entitlements=[],
+    assert member.validate(dict(principal_id=guid(), state="present", project_entitlements=[],
                             purge_project_entitlements=True)) is None
 
 
@@ -336,28 +343,28 @@ def current(license_type="express", projects=()):
 
 
 def test_plan_treats_early_adopter_as_basic_and_changes_other_levels():
-    assert sp.plan(current("earlyAdopter"), "express", None, False) == []
-    assert sp.plan(current("express"), None, None, False) == []
-    ops = sp.plan(current("express"), "stakeholder", None, False)
+    assert member.plan(current("earlyAdopter"), "express", None, False) == []
+    assert member.plan(current("express"), None, None, False) == []
+    ops = member.plan(current("express"), "stakeholder", None, False)
     assert ops == [{"op": "replace", "path": "/accessLevel",
                     "value": {"accountLicenseType": "stakeholder", "licensingSource": "account"}}]
 
 
 def test_plan_adds_new_and_regrouped_projects_and_purges_only_direct_ones():
     have = current(projects=[(PROJECT_A, "projectReader", False), (PROJECT_B, "projectReader", True)])
-    assert sp.plan(have, None, [(PROJECT_A, "Platform", "projectReader")], True) == []  # B is inherited
-    ops = sp.plan(have, None, [(PROJECT_A, "Platform", "projectContributor")], False)
+    assert member.plan(have, None, [(PROJECT_A, "Platform", "projectReader")], True) == []  # B is inherited
+    ops = member.plan(have, None, [(PROJECT_A, "Platform", "projectContributor")], False)
     assert ops == [{"op": "add", "path": "/projectEntitlements/" + PROJECT_A,
                     "value": {"group": {"groupType": "projectContributor"}, "projectRef": {"id": PROJECT_A}}}]
     have = current(projects=[(PROJECT_A, "projectReader", False)])
-    assert sp.plan(have, None, [], True) == [{"op": "remove", "path": "/projectEntitlements/" + PROJECT_A}]
-    assert sp.plan(have, None, [], False) == []
+    assert member.plan(have, None, [], True) == [{"op": "remove", "path": "/projectEntitlements/" + PROJECT_A}]
+    assert member.plan(have, None, [], False) == []
 
 
 def test_predict_applies_the_plan():
     have = dict(current(projects=[(PROJECT_A, "projectReader", False)]), access_level="basic")
-    ops = sp.plan(have, "advanced", [(PROJECT_B, "Docs", "projectAdministrator")], True)
-    after = sp.predict(have, ops, {PROJECT_B: "Docs"})
+    ops = member.plan(have, "advanced", [(PROJECT_B, "Docs", "projectAdministrator")], True)
+    after = member.predict(have, ops, {PROJECT_B: "Docs"})
     assert after["account_license_type"] == "advanced" and after["access_level"] == "basic_test_plans"
     assert [(p["project_name"], p["group"]) for p in after["project_entitlements"]] == [("Docs", "administrator")]
 
@@ -525,7 +532,8 @@ def test_a_principal_graph_knows_is_retried_while_azure_devops_lags(run):
     org.unknown_until = 2
     added, module = run(org, graph=FakeGraph(org), principal_id=principal, principal_timeout=120)
     assert added.changed and [w["method"] for w in module.writes] == ["POST", "POST", "POST"]
-    assert len(module.progress_messages) == 2 and principal in module.progress_messages[0]
+    # One announcement: poll() repeats it at most every 20 s, and these waits are shorter.
+    assert len(module.progress_messages) == 1 and principal in module.progress_messages[0]
 
 
 def test_no_retry_when_graph_cannot_vouch_for_the_principal(run):
