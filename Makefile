@@ -41,7 +41,7 @@ SANITY_ARGS ?=
 LINT_ARGS ?=
 PLAYBOOK ?= playbooks/demo.yml
 
-.PHONY: help venv collection sanity lint changelog-lint unit integration molecule awx pytest test demo emulator bench build clean distclean
+.PHONY: help venv collection sanity lint style changelog-lint unit integration molecule awx pytest test demo emulator bench build clean distclean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -84,6 +84,12 @@ sanity: venv collection ## ansible-test sanity (all default tests) on the collec
 lint: venv collection changelog-lint ## ansible-lint (production profile, offline) + changelog fragments
 	$(ANSIBLE_ENV) "$(VENV_BIN)/ansible-lint" $(LINT_ARGS)
 
+# ruff over plugins/ and tests/ (ruff.toml), mypy over module_utils (mypy.ini; run on the collection copy
+# so that the ansible_collections.azdo.identity imports resolve).
+style: venv collection ## ruff + mypy
+	"$(VENV_BIN)/ruff" check plugins tests
+	cd "$(COLLECTIONS_ROOT)" && "$(VENV_BIN)/mypy" --config-file "$(CURDIR)/mypy.ini" -p ansible_collections.$(NAMESPACE).$(NAME).plugins.module_utils
+
 changelog-lint: venv ## antsibull-changelog lint
 	"$(VENV_BIN)/antsibull-changelog" lint
 
@@ -116,7 +122,7 @@ pytest: venv ## All pytest suites in one run
 
 # CI entry point (.ci/run): sanity, lint, then ONE pytest run so that pytest's
 # summary is the last line printed.
-test: sanity lint pytest ## sanity + lint + all pytest suites
+test: sanity lint style pytest ## sanity + lint + style + all pytest suites
 
 # ----------------------------------------------------------------------------
 # running things

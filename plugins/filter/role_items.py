@@ -67,7 +67,7 @@ def role_items(items, defaults=None, role=None, subscription_id=None):
         item = _merge(_merge(base, defaults), raw)
         where = "%s_items[%d] (%s)" % (role, index, item.get("name") or "no name")
 
-        def need(key, text=None):
+        def need(key, text=None, item=item, where=where):
             if not str(item.get(key) or "").strip():
                 problems.append("%s: %s is required; set it in the item or in %s_defaults" % (where, text or key, role))
                 return False
@@ -122,7 +122,10 @@ def role_items(items, defaults=None, role=None, subscription_id=None):
 
 
 def connection_conflicts(items, listed, scheme):
-    """Messages for items whose connection already exists with another scheme. ``listed`` is ``{project: [connections as azdo_service_connection_info returns them]}``."""
+    """Messages for items whose connection already exists with another scheme.
+
+    ``listed`` is ``{project: [connections as azdo_service_connection_info returns them]}``.
+    """
     messages = []
     for item in items:
         for found in (listed or {}).get(item.get("project")) or []:

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import base64
 
-try:
-    from urllib.parse import urlsplit, urlunsplit
-except ImportError:  # pragma: no cover
-    urlsplit = urlunsplit = None
+from urllib.parse import urlsplit, urlunsplit
 
+from ansible_collections.azdo.identity.plugins.module_utils._cloud import AZURE_DEVOPS_RESOURCE  # noqa: F401 (re-exported)
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
 
-AZURE_DEVOPS_RESOURCE = "499b84ac-1321-427f-aa17-267ca6975798"
 API = "7.1"
 PREVIEW_API = "7.1-preview.1"
 SERVICE_ENDPOINT_API = "7.1"

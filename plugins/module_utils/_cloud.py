@@ -12,10 +12,7 @@ endpoint; its login, ARM audience and Microsoft Graph endpoints are discovered f
 
 from __future__ import annotations
 
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover
-    urlsplit = None
+from urllib.parse import urlsplit
 
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
 

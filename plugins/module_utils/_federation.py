@@ -25,12 +25,9 @@ import time
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on POSIX
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover
-    urlsplit = None
+from urllib.parse import urlsplit
 
 from ansible_collections.azdo.identity.plugins.module_utils._compare import normalize_id
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, retry_while

@@ -22,16 +22,13 @@ import re
 import time
 import traceback
 
-try:
-    from urllib.parse import quote, urlencode, urlsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported
-    quote = urlencode = urlsplit = None
+from urllib.parse import quote, urlencode, urlsplit
 
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests
 except ImportError:  # pragma: no cover - exercised by the sanity import test
-    requests = None
+    requests = None  # type: ignore[assignment]
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))

@@ -20,11 +20,11 @@ description:
   - A client secret is added only when the app has none with O(client_secret.display_name), or when
     O(client_secret.rotate=true). Its value is returned once, in the run that created it, in RV(secret_text),
     and never appears in the diff.
-  - A task that would add a secret must be C(no_log: true), because Ansible shows a task's result (at C(-v), in
+  - A task that would add a secret must set C(no_log) to true, because Ansible shows a task's result (at C(-v), in
     callbacks and in AWX / ansible-runner job events and artifacts) unless the task itself is hidden. Without
     C(no_log), such a task fails before any change, in check mode too, naming the fix. A task that only finds
     an existing secret's metadata returns no secret and needs no C(no_log).
-  - With C(no_log: true), register the result and pass RV(secret_text) straight on (for example to
+  - With C(no_log) set to true, register the result and pass RV(secret_text) straight on (for example to
     M(azdo.identity.azdo_service_connection)'s O(azdo.identity.azdo_service_connection#module:service_principal_secret),
     which is itself C(no_log)), or store it in a vault. Do not print it with M(ansible.builtin.debug) or
     keep it with M(ansible.builtin.set_fact) in a task that is not C(no_log).
@@ -36,6 +36,22 @@ extends_documentation_fragment:
   - azdo.identity.attributes
   - azdo.identity.attributes.CHECK_MODE_DIFF
 options:
+  organization_url:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  organization:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  personal_access_token:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  subscription_id:
+    description:
+      - Ignored by this module, which manages a directory object, not a subscription's resources. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
   display_name:
     description:
       - Display name of the app. Required with O(state=present) unless O(unique_name) finds an existing app.
@@ -184,7 +200,7 @@ app_registration:
 secret_text:
   description:
     - The value of the client secret created by this run. Only in the run that created it, and only for a task
-      with C(no_log: true) (the module refuses otherwise).
+      with C(no_log) set to true (the module refuses otherwise).
   returned: when a secret was created
   type: str
 removed:

@@ -201,7 +201,7 @@ options:
     default: false
   ready_timeout:
     description:
-      - Seconds to wait for the connection to become ready after it is created, finished or converted: one budget
+      - Seconds to wait for the connection to become ready after it is created, finished or converted. One budget
         for the finishing attempts (repeated a few times while Entra replicates a new federated credential) and the
         readiness checks that follow.
     type: int
@@ -325,6 +325,70 @@ service_connection:
       returned: success
     revert_scheme_deadline:
       description: Until when a converted connection can be reverted to its secret.
+      type: str
+      returned: success
+    url:
+      description: The service URL the connection points at (the cloud's Resource Manager endpoint).
+      type: str
+      returned: success
+    description:
+      description: Description of the connection (empty when it has none).
+      type: str
+      returned: success
+    authorization_scheme:
+      description: The scheme as Azure DevOps names it, for example V(WorkloadIdentityFederation) or V(ServicePrincipal).
+      type: str
+      returned: success
+    workload_identity_federation_issuer_type:
+      description: Which issuer the connection uses when Azure DevOps reports it (V(EntraID) or V(AzureDevOps)); null otherwise.
+      type: str
+      returned: success
+    is_shared:
+      description: Whether the connection is shared with other projects.
+      type: bool
+      returned: success
+    operation_state:
+      description: The state of the last operation on the connection as Azure DevOps reports it (for example V(Ready) or V(Failed)).
+      type: str
+      returned: success
+    operation_message:
+      description: The message Azure DevOps gave with that state, for example why verification failed.
+      type: str
+      returned: success
+    creation_mode:
+      description: V(Manual) or V(Automatic) (made by Azure DevOps together with its identity).
+      type: str
+      returned: success
+    environment:
+      description: The Azure environment of the connection, for example V(AzureCloud) or V(AzureUSGovernment).
+      type: str
+      returned: success
+    scope_level:
+      description: V(Subscription), V(ManagementGroup) or V(AzureMLWorkspace), as Azure DevOps stores it.
+      type: str
+      returned: success
+    subscription_id:
+      description: Subscription of the connection.
+      type: str
+      returned: success
+    subscription_name:
+      description: Display name of that subscription.
+      type: str
+      returned: success
+    resource_group:
+      description: Resource group the connection is scoped to; null when it is scoped to the whole subscription.
+      type: str
+      returned: success
+    management_group_id:
+      description: Management group of a connection at management group level.
+      type: str
+      returned: success
+    management_group_name:
+      description: Display name of that management group.
+      type: str
+      returned: success
+    service_management_reference:
+      description: The service management reference recorded on the connection.
       type: str
       returned: success
     pipeline_permissions:

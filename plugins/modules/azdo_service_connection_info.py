@@ -22,6 +22,10 @@ extends_documentation_fragment:
   - azdo.identity.attributes
   - azdo.identity.attributes.INFO_MODULE
 options:
+  subscription_id:
+    description:
+      - Ignored by this module, which reads connections as they are. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
   project:
     description:
       - The project, by name or id.
@@ -67,6 +71,133 @@ service_connections:
   returned: always
   type: list
   elements: dict
+  contains:
+    id:
+      description: Id of the connection (unchanged by conversion).
+      type: str
+      returned: success
+    name:
+      description: Name.
+      type: str
+      returned: success
+    type:
+      description: Endpoint type.
+      type: str
+      returned: success
+      sample: azurerm
+    scheme:
+      description: V(workload_identity_federation), V(service_principal) or V(managed_identity).
+      type: str
+      returned: success
+    workload_identity_federation_issuer:
+      description: The issuer Azure DevOps generated, for the federated credential.
+      type: str
+      returned: success
+    workload_identity_federation_subject:
+      description: The subject Azure DevOps generated, for the federated credential. Treat it as opaque.
+      type: str
+      returned: success
+    is_ready:
+      description: Whether Azure DevOps reports the connection ready.
+      type: bool
+      returned: success
+    is_draft:
+      description: Whether the connection is a draft.
+      type: bool
+      returned: success
+    client_id:
+      description: Client id of the identity the connection signs in as.
+      type: str
+      returned: success
+    tenant_id:
+      description: Tenant of that identity.
+      type: str
+      returned: success
+    projects:
+      description: Projects the connection belongs to (the owner first).
+      type: list
+      elements: dict
+      returned: success
+    revert_scheme_deadline:
+      description: Until when a converted connection can be reverted to its secret.
+      type: str
+      returned: success
+    url:
+      description: The service URL the connection points at (the cloud's Resource Manager endpoint).
+      type: str
+      returned: success
+    description:
+      description: Description of the connection (empty when it has none).
+      type: str
+      returned: success
+    authorization_scheme:
+      description: The scheme as Azure DevOps names it, for example V(WorkloadIdentityFederation) or V(ServicePrincipal).
+      type: str
+      returned: success
+    workload_identity_federation_issuer_type:
+      description: Which issuer the connection uses when Azure DevOps reports it (V(EntraID) or V(AzureDevOps)); null otherwise.
+      type: str
+      returned: success
+    is_shared:
+      description: Whether the connection is shared with other projects.
+      type: bool
+      returned: success
+    operation_state:
+      description: The state of the last operation on the connection as Azure DevOps reports it (for example V(Ready) or V(Failed)).
+      type: str
+      returned: success
+    operation_message:
+      description: The message Azure DevOps gave with that state, for example why verification failed.
+      type: str
+      returned: success
+    creation_mode:
+      description: V(Manual) or V(Automatic) (made by Azure DevOps together with its identity).
+      type: str
+      returned: success
+    environment:
+      description: The Azure environment of the connection, for example V(AzureCloud) or V(AzureUSGovernment).
+      type: str
+      returned: success
+    scope_level:
+      description: V(Subscription), V(ManagementGroup) or V(AzureMLWorkspace), as Azure DevOps stores it.
+      type: str
+      returned: success
+    subscription_id:
+      description: Subscription of the connection.
+      type: str
+      returned: success
+    subscription_name:
+      description: Display name of that subscription.
+      type: str
+      returned: success
+    resource_group:
+      description: Resource group the connection is scoped to; null when it is scoped to the whole subscription.
+      type: str
+      returned: success
+    management_group_id:
+      description: Management group of a connection at management group level.
+      type: str
+      returned: success
+    management_group_name:
+      description: Display name of that management group.
+      type: str
+      returned: success
+    service_management_reference:
+      description: The service management reference recorded on the connection.
+      type: str
+      returned: success
+    convertible:
+      description: Whether Azure DevOps can convert the connection to workload identity federation in place.
+      type: bool
+      returned: success
+    not_convertible_reason:
+      description: Why it cannot be converted; null when it can.
+      type: str
+      returned: success
+    conversion_note:
+      description: The condition under which a convertible connection converts (a federated credential that must exist first); else null.
+      type: str
+      returned: success
 """
 
 from ansible_collections.azdo.identity.plugins.module_utils._endpoint import SCHEMES, convertible, normalize

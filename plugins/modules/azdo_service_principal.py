@@ -32,6 +32,10 @@ extends_documentation_fragment:
   - azdo.identity.attributes
   - azdo.identity.attributes.CHECK_MODE_DIFF
 options:
+  subscription_id:
+    description:
+      - Ignored by this module, which manages an Azure DevOps organization's members. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
   principal_id:
     description:
       - Object id of the service principal (the Enterprise application's object id) or of the managed identity

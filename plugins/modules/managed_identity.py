@@ -23,6 +23,18 @@ extends_documentation_fragment:
   - azdo.identity.attributes
   - azdo.identity.attributes.CHECK_MODE_DIFF
 options:
+  organization_url:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  organization:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  personal_access_token:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
   name:
     description:
       - Name of the identity, 3 to 128 letters, digits, hyphens and underscores, starting with a letter or digit.

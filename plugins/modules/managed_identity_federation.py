@@ -30,6 +30,18 @@ extends_documentation_fragment:
   - azdo.identity.attributes
   - azdo.identity.attributes.CHECK_MODE_DIFF
 options:
+  organization_url:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  organization:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  personal_access_token:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
   identity:
     description:
       - The user-assigned managed identity, by full resource id, or by name with O(resource_group) and

@@ -26,6 +26,22 @@ extends_documentation_fragment:
   - azdo.identity.attributes
   - azdo.identity.attributes.CHECK_MODE_DIFF
 options:
+  organization_url:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  organization:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  personal_access_token:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  subscription_id:
+    description:
+      - Ignored by this module, which takes the full scope in O(scope). Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
   scope:
     description:
       - Where the role applies, for example C(/subscriptions/<id>), C(/subscriptions/<id>/resourceGroups/<name>),

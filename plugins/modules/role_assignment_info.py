@@ -20,6 +20,22 @@ extends_documentation_fragment:
   - azdo.identity.attributes
   - azdo.identity.attributes.INFO_MODULE
 options:
+  organization_url:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  organization:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  personal_access_token:
+    description:
+      - Ignored by this module, which does not talk to Azure DevOps. Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
+  subscription_id:
+    description:
+      - Ignored by this module, which takes the full scope in O(scope). Accepted so that C(module_defaults) for
+        C(group/azdo.identity.all) can set it for every module of the collection.
   scope:
     description:
       - The scope to list at, for example C(/subscriptions/<id>) or a resource group or resource id.
@@ -68,6 +84,50 @@ role_assignments:
   returned: always
   type: list
   elements: dict
+  contains:
+    id:
+      description: Full resource id of the assignment.
+      type: str
+      returned: success
+      sample: /subscriptions/0000/resourceGroups/rg-app/providers/Microsoft.Authorization/roleAssignments/1b2c...
+    name:
+      description: The assignment's GUID name.
+      type: str
+      returned: success
+    scope:
+      description: Scope of the assignment.
+      type: str
+      returned: success
+    role_definition_id:
+      description: Full id of the role definition.
+      type: str
+      returned: success
+    role_name:
+      description: Name of the role.
+      type: str
+      returned: success
+      sample: Contributor
+    principal_id:
+      description: Object id of the principal.
+      type: str
+      returned: success
+    principal_type:
+      description: Type of the principal.
+      type: str
+      returned: success
+      sample: ServicePrincipal
+    description:
+      description: Description of the assignment.
+      type: str
+      returned: success
+    condition:
+      description: ABAC condition, if any.
+      type: str
+      returned: success
+    condition_version:
+      description: Version of the condition language, if any.
+      type: str
+      returned: success
   sample:
     - id: /subscriptions/0000/providers/Microsoft.Authorization/roleAssignments/1b2c...
       name: 1b2c...
