@@ -13,6 +13,7 @@ already exist, so that a role never starts with a connection it may not change.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -52,6 +53,14 @@ def _scope(item):
     return scope
 
 
+def _need(problems, item, where, role, key, text=None):
+    """Whether ``item`` has ``key``; when not, a message naming it joins ``problems``."""
+    if not str(item.get(key) or "").strip():
+        problems.append("%s: %s is required; set it in the item or in %s_defaults" % (where, text or key, role))
+        return False
+    return True
+
+
 def role_items(items, defaults=None, role=None, subscription_id=None):
     """The role's items, each merged over ``defaults`` and completed; raises naming every problem found."""
     if role not in ROLES:
@@ -67,12 +76,7 @@ def role_items(items, defaults=None, role=None, subscription_id=None):
         item = _merge(_merge(base, defaults), raw)
         where = "%s_items[%d] (%s)" % (role, index, item.get("name") or "no name")
 
-        def need(key, text=None, item=item, where=where):
-            if not str(item.get(key) or "").strip():
-                problems.append("%s: %s is required; set it in the item or in %s_defaults" % (where, text or key, role))
-                return False
-            return True
-
+        need = functools.partial(_need, problems, item, where, role)
         need("name")
         need("project")
         if item.get("scope_level") == "management_group":

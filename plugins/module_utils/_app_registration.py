@@ -34,7 +34,7 @@ def _find(graph, params):
     found = graph.applications_by_display_name(params["display_name"])
     if len(found) > 1:
         raise InputError("%d app registrations are named '%s' (appId %s); set unique_name, or make the name unique"
-                            % (len(found), params["display_name"], ", ".join(a.get("appId") for a in found)))
+                         % (len(found), params["display_name"], ", ".join(a.get("appId") for a in found)))
     return found[0] if found else None
 
 

@@ -9,6 +9,7 @@ Every function returns snake_case dicts; desired-state logic lives in the resour
 
 from __future__ import annotations
 
+from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid, last_segment, normalize_id
 
 AUTHORIZATION_API = "2022-04-01"
@@ -129,8 +130,8 @@ def scope_kind(scope):
     return None
 
 
-class ResourceInputError(ValueError):
-    """Input that cannot work, found before any write; the message names the option and the fix."""
+# The one input-error type of the collection, under the name this module has always raised.
+ResourceInputError = InputError
 
 
 def resource_id(subscription_id, resource_group, provider, rtype, name):

@@ -16,7 +16,6 @@ import base64
 
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.azdo.identity.plugins.module_utils._cloud import AZURE_DEVOPS_RESOURCE  # noqa: F401 (re-exported)
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
 

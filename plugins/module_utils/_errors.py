@@ -19,7 +19,14 @@ from ansible_collections.azdo.identity.plugins.module_utils._http import ApiErro
 
 
 class InputError(ValueError):
-    """Options that cannot work; raised before any write, with a message that names the option and the fix."""
+    """Options that cannot work; raised before any write, with a message that names the option and the fix.
+
+    ``code`` optionally names the kind of mistake (for example ``InvalidRole``) for callers that tell them apart.
+    """
+
+    def __init__(self, message, code=None):
+        super(InputError, self).__init__(message)
+        self.code = code
 
     @property
     def message(self):

@@ -11,20 +11,19 @@ work, and calls :meth:`AzureModule.exit`. Failures read
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.azdo.identity.plugins.module_utils._arm import ArmClient
 from ansible_collections.azdo.identity.plugins.module_utils._azdo import (
-    AZURE_DEVOPS_RESOURCE, AzdoClient, basic_header, organization_url, service_url,
+    AzdoClient, basic_header, organization_url, service_url,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
 from ansible_collections.azdo.identity.plugins.module_utils._context import Context
 from ansible_collections.azdo.identity.plugins.module_utils._auth import AUTH_SOURCES, AuthError, select_auth
-from ansible_collections.azdo.identity.plugins.module_utils._cloud import resolve_cloud, validate_cloud_environment
-from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, OperationError
+from ansible_collections.azdo.identity.plugins.module_utils._cloud import AZURE_DEVOPS_RESOURCE, resolve_cloud, validate_cloud_environment
+from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, OperationError, failing_to
 from ansible_collections.azdo.identity.plugins.module_utils._graph import GRAPH_VERSION, GraphClient
 from ansible_collections.azdo.identity.plugins.module_utils._http import (
     REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify,
@@ -217,7 +216,7 @@ class AzureModule(object):
             try:
                 self._auth = select_auth(self.params, self.cloud, verify=self.verify)
             except AuthError as exc:
-                raise ModuleFailure(exc.message)
+                raise InputError(exc.message)
         return self._auth
 
     @property
@@ -242,7 +241,7 @@ class AzureModule(object):
         try:
             return organization_url(self.params.get("organization"), self.params.get("organization_url"))
         except ValueError as exc:
-            raise ModuleFailure(str(exc))
+            raise InputError(str(exc))
 
     def azdo_token_header(self):
         """``Basic`` for a personal access token, else a ``Bearer`` Entra token for Azure DevOps."""
@@ -267,26 +266,18 @@ class AzureModule(object):
         return self._azdo
 
     def subscription(self, option="subscription_id"):
-        """The subscription id option, checked; raises :class:`ModuleFailure` naming it when missing or malformed."""
+        """The subscription id option, checked; raises :class:`InputError` naming it when missing or malformed."""
         value = self.params.get(option)
         if not value:
-            raise ModuleFailure("%s is required here (or set AZURE_SUBSCRIPTION_ID)" % option)
+            raise InputError("%s is required here (or set AZURE_SUBSCRIPTION_ID)" % option)
         if not is_guid(value):
-            raise ModuleFailure("%s must be a subscription id (a GUID); got '%s'" % (option, value))
+            raise InputError("%s must be a subscription id (a GUID); got '%s'" % (option, value))
         return value
 
     # ------------------------------------------------------------------ failures
-    @contextlib.contextmanager
     def doing(self, action, what):
-        """Turn an :class:`ApiError` raised inside the block into ``Failed to <action> <what>: ...``."""
-        try:
-            yield
-        except ApiError as exc:
-            extra = dict(status=exc.status, error_code=exc.code, request_id=exc.request_id)
-            raise ModuleFailure(explain(OperationError("Failed to %s %s: %s" % (action, what, exc.describe()),
-                                                       status=exc.status, code=exc.code, service=exc.service),
-                                        self.params),
-                                **dict((k, v) for k, v in extra.items() if v is not None))
+        """Name the operation in an :class:`ApiError` raised inside the block: ``Failed to <action> <what>: ...``."""
+        return failing_to(action, what)
 
     def run(self, function):
         """Call ``function(self)``; every failure of the collection's kinds ends the task cleanly, in one shape."""

@@ -28,7 +28,7 @@ RESULT_KEYS = ("id", "name", "scope", "role_definition_id", "role_name", "princi
                "description", "condition", "condition_version")
 
 
-class RoleAssignmentError(ApiError):
+class RoleAssignmentError(InputError):
     """Bad input or an unresolvable role, raised before any write."""
 
 

@@ -132,75 +132,13 @@ managed_identity:
       returned: success
 """
 
-from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
-from ansible_collections.azdo.identity.plugins.module_utils._msi import NAME_RE, IdentityClient, identity_id
-
-
-def _region(value):
-    return (value or "").replace(" ", "").lower()
-
-
-def desired_tags(current, tags, purge):
-    if tags is None:
-        return current
-    tags = dict((str(k), str(v)) for k, v in tags.items())
-    if purge:
-        return tags
-    merged = dict(current or {})
-    merged.update(tags)
-    return merged
+from ansible_collections.azdo.identity.plugins.module_utils._managed_identity import ensure
+from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule
 
 
 def run(module):
-    params = module.params
-    subscription = module.subscription()
-    if not NAME_RE.match(params["name"]):
-        raise ModuleFailure("name '%s' is not a valid managed identity name: 3 to 128 letters, digits, '-' and '_', "
-                            "starting with a letter or digit" % params["name"])
-    resource_id = identity_id(subscription, params["resource_group"], params["name"])
-    client = IdentityClient(module.arm)
-    with module.doing("read", "managed identity %s" % resource_id):
-        current = client.get(resource_id)
-
-    if params["state"] == "absent":
-        if current is None:
-            module.exit(False, "managed_identity", after={}, before={})
-        if not module.check_mode:
-            with module.doing("delete", "managed identity %s" % resource_id):
-                client.delete(resource_id)
-        module.exit(True, "managed_identity", after={}, before=current)
-
-    if current is None:
-        location = params["location"]
-        if not location:
-            with module.doing("read", "resource group %s" % params["resource_group"]):
-                group = client.resource_group(subscription, params["resource_group"])
-            if group is None:
-                raise ModuleFailure("resource_group '%s' does not exist in subscription %s; create it first or fix the "
-                                    "name" % (params["resource_group"], subscription))
-            location = group.get("location")
-        tags = desired_tags({}, params["tags"], params["purge_tags"])
-        if module.check_mode:
-            predicted = dict(id=resource_id, name=params["name"], subscription_id=subscription,
-                             resource_group=params["resource_group"], location=location, tags=tags, client_id=None,
-                             principal_id=None, tenant_id=None)
-            module.exit(True, "managed_identity", after=predicted, before={})
-        with module.doing("create", "managed identity %s" % resource_id):
-            created = client.put(resource_id, location, tags)
-        module.exit(True, "managed_identity", after=created, before={})
-
-    if params["location"] and _region(params["location"]) != _region(current["location"]):
-        raise ModuleFailure("location of managed identity %s is %s and cannot change to %s; delete and recreate it, or "
-                            "drop the location option" % (resource_id, current["location"], params["location"]))
-    tags = desired_tags(current["tags"], params["tags"], params["purge_tags"])
-    if tags == (current["tags"] or {}):
-        module.exit(False, "managed_identity", after=current, before=current)
-    predicted = dict(current, tags=tags)
-    if module.check_mode:
-        module.exit(True, "managed_identity", after=predicted, before=current)
-    with module.doing("update", "tags of managed identity %s" % resource_id):
-        updated = client.put(resource_id, current["location"], tags)
-    module.exit(True, "managed_identity", after=updated, before=current)
+    result = ensure(module.context(), module.params, module.subscription())
+    module.exit(result["changed"], "managed_identity", after=result["after"], before=result["before"])
 
 
 def main():

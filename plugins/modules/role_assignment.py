@@ -181,9 +181,9 @@ role_assignment:
 from ansible_collections.azdo.identity.plugins.module_utils import _directory as directory
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
-from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
+from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule
 from ansible_collections.azdo.identity.plugins.module_utils._role_assignment import (
-    PRINCIPAL_TYPES, RoleAssignmentError, clean_scope, ensure_absent, ensure_present, public_assignment, resolve_role,
+    PRINCIPAL_TYPES, clean_scope, ensure_absent, ensure_present, public_assignment, resolve_role,
     validate_scope,
 )
 
@@ -206,15 +206,12 @@ def run(module):
     params = module.params
     problem = validate(params)
     if problem:
-        raise ModuleFailure(problem)
+        raise InputError(problem)
     scope = clean_scope(params["scope"])
     principal_id = params["principal_id"].lower()
     arm = module.arm
     with module.doing("resolve", "role '%s' at %s" % (params["role"], scope)):
-        try:
-            role = resolve_role(arm, scope, params["role"])
-        except RoleAssignmentError as exc:
-            raise ModuleFailure(exc.message)
+        role = resolve_role(arm, scope, params["role"])
     what = "role assignment of '%s' to %s at %s" % (role["role_name"], principal_id, scope)
     if params["state"] == "absent":
         with module.doing("remove", what):

@@ -143,9 +143,10 @@ role_assignments:
 
 from ansible_collections.azdo.identity.plugins.module_utils._arm import odata_quote, role_guid
 from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal, is_guid, normalize_id
-from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
+from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
+from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule
 from ansible_collections.azdo.identity.plugins.module_utils._role_assignment import (
-    RoleAssignmentError, clean_scope, public_assignment, resolve_role, validate_scope,
+    clean_scope, public_assignment, resolve_role, validate_scope,
 )
 
 
@@ -153,18 +154,15 @@ def run(module):
     params = module.params
     problem = validate_scope(params["scope"])
     if problem:
-        raise ModuleFailure(problem)
+        raise InputError(problem)
     if params["principal_id"] and not is_guid(params["principal_id"]):
-        raise ModuleFailure("principal_id must be an object id (a GUID); got '%s'" % params["principal_id"])
+        raise InputError("principal_id must be an object id (a GUID); got '%s'" % params["principal_id"])
     scope = clean_scope(params["scope"])
     arm = module.arm
     role = None
     if params["role"]:
         with module.doing("resolve", "role '%s' at %s" % (params["role"], scope)):
-            try:
-                role = resolve_role(arm, scope, params["role"])
-            except RoleAssignmentError as exc:
-                raise ModuleFailure(exc.message)
+            role = resolve_role(arm, scope, params["role"])
     # ARM takes atScope() or principalId eq '...' but refuses the two combined (only
     # "atScope() and assignedTo(...)" is documented), so a principal is filtered by the service and
     # the scope is narrowed here.

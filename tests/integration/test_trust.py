@@ -203,10 +203,9 @@ def test_item5_a_client_id_is_not_taken_for_a_principal(emulator, admin, tmp_pat
                                               unique_name="app-trust-principal"), tmp_path=tmp_path)["app_registration"]
     wrong = app["app_id"] if which == "client_id" else app["object_id"]
     admin.clear_requests()
-    refused = run_module("role_assignment", dict(
-        auth(emulator), scope="/subscriptions/%s/resourceGroups/%s" % (emulator["subscription_id"],
-                                                                    emulator["resource_group"]),
-        role="Reader", principal_id=wrong), tmp_path=tmp_path)
+    scope = "/subscriptions/%s/resourceGroups/%s" % (emulator["subscription_id"], emulator["resource_group"])
+    refused = run_module("role_assignment", dict(auth(emulator), scope=scope, role="Reader", principal_id=wrong),
+                         tmp_path=tmp_path)
     assert refused.get("failed") is True, refused
     assert "use principal_id %s" % app["service_principal_id"] in refused["msg"], refused["msg"]
     assert admin.writes() == []

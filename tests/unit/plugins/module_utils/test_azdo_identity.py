@@ -333,7 +333,7 @@ def test_validate_names_the_option(params, words):
 
 def test_validate_accepts_good_input():
     assert member.validate(dict(principal_id=guid(), state="present", project_entitlements=[],
-                            purge_project_entitlements=True)) is None
+                                purge_project_entitlements=True)) is None
 
 
 def current(license_type="express", projects=()):
