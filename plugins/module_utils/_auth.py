@@ -61,7 +61,7 @@ class AuthMethod(object):
         kwargs = dict(authority=self.cloud.login_host, connection_verify=self.verify)
         if not self.cloud.known_authority:
             # A private authority (Azure Stack AD FS, the emulator): never ask the public
-            # instance-discovery endpoint about it.
+            # instance-discovery endpoint about it (docs/service-behaviour.md#private-authorities-skip-instance-discovery).
             kwargs["disable_instance_discovery"] = True
         return kwargs
 

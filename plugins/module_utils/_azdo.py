@@ -71,7 +71,8 @@ def basic_header(pat):
 def is_missing_endpoint(body):
     """Azure DevOps has answered a missing service endpoint with 404, 200 + null, 200 + an object whose id
     is null, and 200 + an object whose authorization is null (Microsoft's Terraform provider handles all
-    four, CONTRACTS 9.7). Any of them means "not there"."""
+    four; docs/service-behaviour.md#a-missing-connection-may-be-answered-in-four-ways). Any of them means
+    "not there"."""
     return not body or not isinstance(body, dict) or not body.get("id") or body.get("authorization") is None
 
 
@@ -146,13 +147,15 @@ class AzdoClient(object):
     # -------------------------------------------------------------- identities and entitlements
     # Graph (vssps) knows which Entra service principals are in the organization; entitlements (vsaex)
     # carry their access level and project groups. Entitlement URLs take the Azure DevOps id (the
-    # subject's storage key), never the Entra object id (CONTRACTS 11.2). The entitlements API has
-    # no list operation, so a principal is found through the Graph list and its storage key.
+    # subject's storage key), never the Entra object id (docs/service-behaviour.md#the-entitlement-id-is-the-storage-key).
+    # The entitlements API has no list operation, so a principal is found through the Graph list and its
+    # storage key (docs/service-behaviour.md#graph-subjects-and-entitlements).
     def graph_service_principals(self):
         """Every Graph service principal of the organization, page after page.
 
-        A page may be empty while a continuation token remains (the seed's "Potential errors"),
-        so paging stops only when the service sends no token; callers may stop early.
+        A page may be empty while a continuation token remains
+        (docs/service-behaviour.md#paging-with-continuation-tokens-and-empty-pages), so paging stops only
+        when the service sends no token; callers may stop early.
         """
         return self.vssps.paged(self.vssps.url("_apis", "graph", "serviceprincipals"), api_version=PREVIEW_API)
 
@@ -221,10 +224,11 @@ def descriptor_key(descriptor):
     return text.lower() if is_guid(text) else None
 
 
-# accountLicenseType -> the access level's name in the Users page (ADO-MEM AccessLevel enum)
+# accountLicenseType -> the access level's name in the Users page
+# (docs/service-behaviour.md#access-levels-express-may-come-back-as-earlyadopter)
 ACCESS_LEVEL_NAMES = {"express": "basic", "stakeholder": "stakeholder", "advanced": "basic_test_plans",
                       "professional": "visual_studio_subscriber", "earlyAdopter": "early_adopter", "none": "none"}
-# groupType -> the project group's short name (ADO-MEM GroupType enum)
+# groupType -> the project group's short name (the GroupType values, same section)
 GROUP_NAMES = {"projectReader": "reader", "projectContributor": "contributor",
                "projectAdministrator": "administrator", "projectStakeholder": "stakeholder"}
 

@@ -7,8 +7,8 @@
 The desired-state logic of ``azdo_service_principal``: the member's access level (license) and its group in
 each project, through the Member Entitlement Management API, and the Graph subject it adds. ``ensure()``
 takes a :class:`~._context.Context` and the module's options and returns ``dict(changed, before, after)``
-with the normalized entitlement (``{}`` when the principal is not a member). docs/service-behaviour.md
-lists the service behaviour relied on here, with sources.
+with the normalized entitlement (``{}`` when the principal is not a member). The service behaviour relied on
+here is in docs/service-behaviour.md#azure-devops-service-principals-in-the-organization, with sources.
 """
 
 from __future__ import annotations
@@ -22,14 +22,15 @@ from ansible_collections.azdo.identity.plugins.module_utils._errors import Input
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
 from ansible_collections.azdo.identity.plugins.module_utils._poll import Pending
 
-# access_level choice -> accountLicenseType [ADO-MEM AccessLevel enum]
+# access_level choice -> accountLicenseType (docs/service-behaviour.md#access-levels-express-may-come-back-as-earlyadopter)
 ACCESS_LEVELS = {"stakeholder": "stakeholder", "basic": "express", "express": "express",
                  "basic_test_plans": "advanced", "advanced": "advanced",
                  "visual_studio_subscriber": "professional", "professional": "professional"}
 # Azure DevOps has answered an express request with earlyAdopter (the spec's examples); Microsoft's Terraform
-# provider treats the two as equal, so a member reported as earlyAdopter already has what express asks for.
+# provider treats the two as equal, so a member reported as earlyAdopter already has what express asks for
+# (same section).
 SAME_LICENSE = {"express": ("express", "earlyAdopter")}
-# group choice -> groupType [ADO-MEM GroupType enum]
+# group choice -> groupType (the GroupType values, same section)
 GROUPS = {"reader": "projectReader", "contributor": "projectContributor", "administrator": "projectAdministrator"}
 LICENSE_DISPLAY = {"express": "Basic", "stakeholder": "Stakeholder", "advanced": "Basic + Test Plans",
                    "professional": "Visual Studio Subscriber"}

@@ -22,7 +22,8 @@ AZURE_DEVOPS_RESOURCE = "499b84ac-1321-427f-aa17-267ca6975798"
 # Modern metadata: a JSON array with one entry per cloud the ARM endpoint knows.
 METADATA_API_VERSION = "2022-09-01"
 
-# Hosts for which MSAL's instance discovery is meaningful; anything else is a private authority.
+# Hosts for which MSAL's instance discovery is meaningful; anything else is a private authority
+# (docs/service-behaviour.md#private-authorities-skip-instance-discovery).
 KNOWN_AUTHORITY_HOSTS = frozenset((
     "login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn",
     "login-us.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net",
@@ -133,7 +134,8 @@ def _same_endpoint(a, b):
 
 
 def discover_cloud(arm_endpoint, rest):
-    """Read ``{arm}/metadata/endpoints``: the modern array shape natively, the Azure Stack shape with msrestazure."""
+    """Read ``{arm}/metadata/endpoints``: the modern array shape natively, the Azure Stack shape with msrestazure
+    (docs/service-behaviour.md#custom-clouds-describe-themselves)."""
     try:
         response = rest.request("GET", rest.url("metadata", "endpoints"), api_version=METADATA_API_VERSION)
     except ApiError as exc:

@@ -5,7 +5,8 @@
 """Desired-versus-current comparison shared by every module.
 
 Azure resource ids are case-insensitive and may come back with or without a trailing slash
-(ansible-collections/azure PRs #1807 and #1869 fixed exactly those two mismatches), so every
+(docs/service-behaviour.md#resource-ids-are-case-insensitive; https://github.com/ansible-collections/azure/pull/1807
+and https://github.com/ansible-collections/azure/pull/1869 fixed exactly those two mismatches), so every
 id comparison goes through :func:`normalize_id`.
 """
 

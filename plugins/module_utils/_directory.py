@@ -14,7 +14,8 @@ Two questions recur across the collection:
   registration is addressed by ``applications(appId='...')``.
 
 Both are best effort: a caller that may not read the directory (no Graph permission, another tenant)
-gets ``None`` and carries on as it would without the check. See docs/service-behaviour.md.
+gets ``None`` and carries on as it would without the check. See docs/service-behaviour.md#what-an-object-id-stands-for
+and docs/service-behaviour.md#the-identitys-service-principal-names-its-resource.
 """
 
 from __future__ import annotations

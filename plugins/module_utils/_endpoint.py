@@ -10,7 +10,9 @@ connection. Omitting ``resource_group`` keeps the connection's scope (widening t
 an explicit ``scope_level: subscription``); omitting ``environment`` keeps the connection's cloud, and for
 a new connection follows ``cloud_environment``; omitting ``identity_client_id`` keeps the identity. Which
 fields Azure DevOps refuses to update, and how scopes and environments are written, is described in
-docs/service-behaviour.md ("Service connections").
+docs/service-behaviour.md#fields-azure-devops-will-not-update,
+docs/service-behaviour.md#scope-levels-and-resource-group-scope and
+docs/service-behaviour.md#environments-and-their-urls.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ ENVIRONMENT_URLS = {
     "AzureChinaCloud": "https://management.chinacloudapi.cn/",
 }
 # The option's scope levels and how Azure DevOps writes them (a resource group is a subscription-level
-# connection narrowed by authorization.parameters.scope).
+# connection narrowed by authorization.parameters.scope; docs/service-behaviour.md#scope-levels-and-resource-group-scope).
 SCOPE_LEVELS = {"subscription": "Subscription", "resource_group": "Subscription", "management_group": "ManagementGroup",
                 "machine_learning_workspace": "AzureMLWorkspace"}
 # azurerm data keys Azure DevOps marks updatesNotAllowed, as normalized keys.

@@ -14,7 +14,8 @@ from __future__ import annotations
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, retry_while
 
 GRAPH_VERSION = "v1.0"
-# Answers Graph gives while a write has not reached every replica yet (CONTRACTS 2.3).
+# How long to retry the answers Graph gives while a write has not reached every replica yet
+# (docs/service-behaviour.md#reads-lag-behind-writes).
 LAG_TIMEOUT = 120.0
 
 

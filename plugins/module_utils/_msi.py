@@ -6,6 +6,7 @@
 
 Identity references are resolved here once for every module that takes one (federation, pools,
 service connections): a full resource id, or a name with ``resource_group`` and ``subscription_id``.
+The service behaviour relied on is in docs/service-behaviour.md#managed-identities-microsoftmanagedidentity.
 """
 
 from __future__ import annotations

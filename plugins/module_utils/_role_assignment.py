@@ -8,6 +8,7 @@ The assignment's name is a GUID derived from (scope, role, principal), so a retr
 create lands on the same resource. An equal assignment made elsewhere under another name
 (portal, CLI, Bicep) is found by listing the principal's assignments and adopted, never
 duplicated; a 409 ``RoleAssignmentExists`` on create means the same and is handled the same.
+The service behaviour relied on is in docs/service-behaviour.md#arm-role-assignments.
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ def _properties(assignment):
 
 
 def _put_with_replication_retry(arm, scope, name, properties, role_name, principal_timeout, progress):
-    """PUT, retrying ``PrincipalNotFound`` (a principal created moments ago) until ``principal_timeout``."""
+    """PUT, retrying ``PrincipalNotFound`` (a principal created moments ago) until ``principal_timeout``
+    (docs/service-behaviour.md#new-principals-are-not-visible-at-once)."""
     def describe(exc, wait):
         return ("Principal %s is not visible to Azure RBAC yet (replication delay); retrying in %.0fs"
                 % (properties["principalId"], wait))

@@ -5,7 +5,8 @@
 """Desired state of an Azure Resource Manager service connection: create, update, finish, convert,
 share and authorize, returning the same normalized shape in every branch.
 
-The rules that keep a tenant owner unsurprised (docs/service-behaviour.md, "Service connections"):
+The rules that keep a tenant owner unsurprised (the service behaviour behind them is in
+docs/service-behaviour.md#azure-devops-service-connections):
 
 * a connection is looked up by name with ``includeFailed=true``, so a failed one is found, never duplicated;
 * an existing connection keeps its scheme and identity unless the task allows the change explicitly
@@ -32,9 +33,11 @@ from ansible_collections.azdo.identity.plugins.module_utils._http import ApiErro
 from ansible_collections.azdo.identity.plugins.module_utils._poll import Pending
 
 AUDIENCE = "api://AzureADTokenExchange"
-# What Azure DevOps quotes from Entra when the federated credential it presents is unknown (yet).
+# What Azure DevOps quotes from Entra when the federated credential it presents is unknown (yet):
+# docs/service-behaviour.md#verification-quotes-entras-error.
 NOT_REPLICATED_MARKERS = ("AADSTS70021", "AADSTS700211", "AADSTS700213", "No matching federated identity record")
-# A finish is a write: while Entra replicates a credential it is repeated at most this many times.
+# A finish is a write: while Entra replicates a credential it is repeated at most this many times
+# (docs/service-behaviour.md#a-new-credential-takes-a-moment-to-work).
 FINISH_CALLS = 5
 
 
@@ -134,7 +137,8 @@ def _subscription_name(ctx, want):
 
 def _post(azdo, project_id, name, body, what):
     """POST once. After an answer that may hide a success (no answer, or a 5xx), look the name up instead of
-    sending again; a duplicate name is reported as such."""
+    sending again; a duplicate name is reported as such (docs/service-behaviour.md#creating-a-connection,
+    docs/service-behaviour.md#duplicate-connection-names)."""
     try:
         return azdo.create_endpoint(body)
     except ApiError as exc:
