@@ -141,7 +141,7 @@ def normalize_vault(body):
         return None
     props = body.get("properties") or {}
     return dict(id=body.get("id"), name=body.get("name"), vault_uri=props.get("vaultUri"),
-                # Missing or null means access policies (CONTRACTS 6: vaults made with older api-versions).
+                # Missing or null means access policies (docs/service-behaviour.md#rbac-or-access-policies: vaults made with older api-versions).
                 rbac=props.get("enableRbacAuthorization") is True, tenant_id=props.get("tenantId"))
 
 
