@@ -10,6 +10,7 @@ import re
 import time
 
 import pytest
+import requests
 
 from .azdo_support import AUDIENCE, GRAPH_SCOPE, SPN, WIF, Azdo, assert_azdo_error
 
@@ -349,3 +350,31 @@ def test_organization_wide_inventory_is_projects_then_per_project_lists(ado, emu
     assert seen[shared["id"]]["isShared"] is True
     wif = ado.ok("GET", "/inv-project-01/_apis/serviceendpoint/endpoints", params={"authSchemes": WIF})["value"]
     assert all(e["authorization"]["scheme"] == WIF for e in wif) and wif
+
+
+# ---------------------------------------------------------------------------------------------- faults
+def test_lost_answer_to_the_conversion_then_retry(ado, emu):
+    """fault "after": the conversion is applied, the answer is lost (reset) or replaced (5xx); a retry is harmless."""
+    auto, other = seed(emu, {"name": "sc-auto", "identity": "automatic"}, {"name": "sc-auto-2", "identity": "automatic"})
+    legacy = get(ado, auto)
+    rule = {"method": "PUT", "service": "azdo", "path": f"/serviceendpoint/endpoints/{auto['id']}$", "reset": True,
+            "after": True}
+    assert emu.admin("POST", "/faults", json=rule).status_code == 200
+    with pytest.raises(requests.exceptions.ConnectionError):
+        put(ado, auto["id"], entra_body(legacy))
+    converted = get(ado, auto)
+    assert pair(converted)[0].startswith(ENTRA_PREFIX) and converted["isReady"] is True and converted["id"] == auto["id"]
+    fics = app_fics(emu, auto["identity"]["clientId"])
+    retry = put(ado, auto["id"], entra_body(legacy))
+    assert retry.status_code == 200 and pair(retry.json()) == pair(converted)
+    assert app_fics(emu, auto["identity"]["clientId"]) == fics  # no second credential
+    rule.update({"path": f"/serviceendpoint/endpoints/{other['id']}$", "reset": False, "status": 503})
+    assert emu.admin("POST", "/faults", json=rule).status_code == 200
+    assert put(ado, other["id"], entra_body(get(ado, other))).status_code == 503
+    assert pair(get(ado, other))[0].startswith(ENTRA_PREFIX)
+    # Without "after" a fault never reaches the handler (unchanged behaviour).
+    third = seed(emu, {"name": "sc-auto-3", "identity": "automatic"})[0]
+    rule.update({"path": f"/serviceendpoint/endpoints/{third['id']}$", "after": False})
+    assert emu.admin("POST", "/faults", json=rule).status_code == 200
+    assert put(ado, third["id"], entra_body(get(ado, third))).status_code == 503
+    assert pair(get(ado, third))[0].startswith(LEGACY_PREFIX)
