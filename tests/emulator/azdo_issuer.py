@@ -37,7 +37,7 @@ import time
 import uuid
 
 from . import azdo_endpoints as ep
-from . import azdo_model  # noqa: F401  pylint: disable=unused-import  (registers the azdo extension before this one)
+from . import azdo_model  # imported first so that the azdo extension is registered (and seeded) before this one
 from .azdo_common import SPN, TOKEN_EXCHANGE_AUDIENCE, WIF, argument_error, endpoint_error
 from .federation import MANAGED_IDENTITY_EXTENSION
 from .state import CONFIG_CHOICES, DEFAULT_CONFIG, StateExtension, register_extension
@@ -48,6 +48,7 @@ except ImportError:  # pragma: no cover
     graph_view = None
 
 EXTENSION = "azdo_issuer"
+AZDO = azdo_model.AzureDevOps.name  # the Azure DevOps tables this module works on
 # Config keys (README "Issuer conversion" documents each one).
 ISSUER_CONFIG = {
     "azdo_issuer_convert_form": ("issuer-type", ("issuer-type", "operation", "save")),
@@ -178,7 +179,7 @@ def is_legacy(record: dict) -> bool:
 def convert(emu, record: dict) -> None:
     """Move ``record`` to the Entra issuer (same id), or fail / leave it pending per the switches."""
     state = emu.state
-    ext = state.ext["azdo"]
+    ext = state.ext[AZDO]
     reason = out_of_scope(state, record)
     if reason is not None:
         raise endpoint_error(reason)
@@ -356,7 +357,7 @@ class IssuerMigration(StateExtension):
     def add_connection(self, spec: dict) -> dict:
         """Seed one service connection with its identity (see README "Issuer conversion" for the keys)."""
         state = self.state
-        azdo = state.ext["azdo"]
+        azdo = state.ext[AZDO]
         name = (spec.get("name") or "").strip()
         if not name:
             raise ValueError("issuer connection needs a name")
@@ -428,7 +429,7 @@ class IssuerMigration(StateExtension):
                 "serviceEndpointProjectReferences": refs}
 
     def _view(self, record, project, identity, locked, expiries) -> dict:
-        azdo = self.state.ext["azdo"]
+        azdo = self.state.ext[AZDO]
         issuer = subject = None
         if record["scheme"] == WIF:
             issuer, subject = ep.federation_pair(azdo, record)
