@@ -14,8 +14,9 @@ switch (README "Issuer conversion"):
   the issuer alone).
 * ``azdo_issuer_auto_fic``: for which identities Azure DevOps adds the Entra federated credential itself
   (``automatic``: the ones it created [D-TS "For Azure identities, the issuer URL automatically
-  updates"]; ``same-tenant``: any identity of the organization's tenant it has rights on; ``never``:
-  the credential must exist before the request).
+  updates"]; ``automatic-user``: the same, only when a user (not a service principal) sends the request;
+  ``same-tenant``: any identity of the organization's tenant it has rights on; ``never``: the credential
+  must exist before the request).
 * ``azdo_issuer_manual_result``: answer when the credential is missing and cannot be added (``error``:
   400 naming issuer/subject/audience, nothing changes; ``pending``: 200, Entra issuer shown, not ready,
   ``Failed`` until the credential exists and the request is repeated) [D-ISS manual conversion].
@@ -52,7 +53,7 @@ AZDO = azdo_model.AzureDevOps.name  # the Azure DevOps tables this module works 
 # Config keys (README "Issuer conversion" documents each one).
 ISSUER_CONFIG = {
     "azdo_issuer_convert_form": ("issuer-type", ("issuer-type", "operation", "save")),
-    "azdo_issuer_auto_fic": ("automatic", ("automatic", "same-tenant", "never")),
+    "azdo_issuer_auto_fic": ("automatic", ("automatic", "automatic-user", "same-tenant", "never")),
     "azdo_issuer_manual_result": ("error", ("error", "pending")),
     "azdo_issuer_remove_old_fic": (False, None),
     "azdo_issuer_legacy_type": ("AzureDevOps", ("AzureDevOps", "DevOps", "absent")),
@@ -142,10 +143,12 @@ def out_of_scope(state, record: dict) -> str | None:
     return None
 
 
-def _ado_can_write(state, record: dict, identity: dict | None) -> bool:
+def _ado_can_write(state, record: dict, identity: dict | None, caller: dict | None) -> bool:
     """Whether Azure DevOps itself can add the federated credential (azdo_issuer_auto_fic)."""
     mode = _config(state, "azdo_issuer_auto_fic")
     if mode == "never" or identity is None:
+        return False
+    if mode == "automatic-user" and (caller or {}).get("kind") != "user":
         return False
     if identity["tenantId"] != state.identity.tenant_id:
         return False  # another directory: Azure DevOps has no rights there
@@ -154,7 +157,7 @@ def _ado_can_write(state, record: dict, identity: dict | None) -> bool:
         return False
     if len(_fic_list(identity)) >= FIC_LIMIT:
         return False
-    if mode == "automatic":
+    if mode in ("automatic", "automatic-user"):
         auto = record.get("automatic") or {}
         return auto.get("appId") == client_id
     return True
@@ -176,7 +179,7 @@ def is_legacy(record: dict) -> bool:
     return record["scheme"] == WIF and record.get("issuerMode") == "azdo"
 
 
-def convert(emu, record: dict) -> None:
+def convert(emu, record: dict, caller: dict | None = None) -> None:
     """Move ``record`` to the Entra issuer (same id), or fail / leave it pending per the switches."""
     state = emu.state
     ext = state.ext[AZDO]
@@ -189,7 +192,7 @@ def convert(emu, record: dict) -> None:
     issuer, subject = ep.federation_pair(ext, record)
     identity = find_identity(state, _client_of(record)[0])
     added = False
-    if not ep._fic_trusted(ext, record) and _ado_can_write(state, record, identity):  # pylint: disable=protected-access
+    if not ep._fic_trusted(ext, record) and _ado_can_write(state, record, identity, caller):  # pylint: disable=protected-access
         _add_fic(identity, f"AzureDevOps-Entra-{record['id']}", issuer, subject)
         added = True
     if ep._fic_trusted(ext, record):  # pylint: disable=protected-access
@@ -223,19 +226,19 @@ def update_hook(emu, req, record: dict, body: dict, operation: str | None) -> bo
             return False  # ServicePrincipal <-> WIF: the existing conversion
         if not convertible:
             raise argument_error(f"Service connection {record['name']} already uses the Microsoft Entra issuer.")
-        convert(emu, record)
+        convert(emu, record, req.azdo_caller)
         return True
     if not convertible:
         return False
     requested = str((authorization.get("parameters") or {}).get("workloadIdentityFederationIssuerType") or "").lower()
     if form == "issuer-type" and requested in ENTRA_TYPES:
         ep._update(emu, req, record, body)  # pylint: disable=protected-access
-        convert(emu, record)
+        convert(emu, record, req.azdo_caller)
         return True
     if form == "save":
         ep._update(emu, req, record, body)  # pylint: disable=protected-access
         if out_of_scope(state, record) is None:
-            convert(emu, record)
+            convert(emu, record, req.azdo_caller)
         return True
     return False
 

@@ -378,3 +378,24 @@ def test_lost_answer_to_the_conversion_then_retry(ado, emu):
     assert emu.admin("POST", "/faults", json=rule).status_code == 200
     assert put(ado, third["id"], entra_body(get(ado, third))).status_code == 503
     assert pair(get(ado, third))[0].startswith(LEGACY_PREFIX)
+
+
+def test_automatic_user_mode_depends_on_the_caller(ado, emu):
+    emu.config(azdo_issuer_auto_fic="automatic-user")
+    by_sp, by_user = seed(emu, {"name": "sc-auto-sp", "identity": "automatic"},
+                          {"name": "sc-auto-user", "identity": "automatic"})
+    refused = ado.call("PUT", f"/_apis/serviceendpoint/endpoints/{by_sp['id']}", json=entra_body(get(ado, by_sp)),
+                       auth="token")
+    assert_azdo_error(refused, 400, "ServiceEndpointException", by_sp["identity"]["clientId"])
+    converted = put(ado, by_user["id"], entra_body(get(ado, by_user)))  # PAT of a user
+    assert converted.status_code == 200 and converted.json()["isReady"] is True
+
+
+def test_no_room_for_another_credential_means_a_hand_off(ado, emu):
+    emu.config(azdo_issuer_auto_fic="same-tenant")
+    seeded = seed(emu, {"name": "sc-full", "identity": "app"})[0]
+    for index in range(19):  # the seed added one; 20 is the limit [CONTRACTS 7]
+        ado.add_fic(seeded["identity"]["clientId"], "https://issuer.example", f"subject-{index}", name=f"f{index}")
+    refused = put(ado, seeded["id"], entra_body(get(ado, seeded)))
+    assert_azdo_error(refused, 400, "ServiceEndpointException", "Subject identifier")
+    assert len(app_fics(emu, seeded["identity"]["clientId"])) == 20
