@@ -399,3 +399,47 @@ def test_no_room_for_another_credential_means_a_hand_off(ado, emu):
     refused = put(ado, seeded["id"], entra_body(get(ado, seeded)))
     assert_azdo_error(refused, 400, "ServiceEndpointException", "Subject identifier")
     assert len(app_fics(emu, seeded["identity"]["clientId"])) == 20
+
+
+# ---------------------------------------------------------------------------------------------- one algorithm, every setting
+def _send_conversion(ado, endpoint: dict, memo: dict):
+    """The issuer-type request, else the operation request; the form that the service took (answered with the
+    Entra issuer or a hand-off) is remembered and used alone from then on (see docs/issuer-migration.md)."""
+    minimal = {"id": endpoint["id"], "type": endpoint["type"],
+               "authorization": {"scheme": WIF, "parameters": {"workloadIdentityFederationIssuerType": "EntraID"}},
+               "serviceEndpointProjectReferences": endpoint["serviceEndpointProjectReferences"]}
+    attempts = {"issuer-type": lambda: put(ado, endpoint["id"], entra_body(endpoint)),
+                "operation": lambda: put(ado, endpoint["id"], minimal, CONVERT)}
+    for form in [memo["form"]] if memo.get("form") else ["issuer-type", "operation"]:
+        resp = attempts[form]()
+        handoff = resp.status_code == 400 and resp.json()["typeKey"] == "ServiceEndpointException"
+        if handoff or (resp.status_code == 200 and not pair(resp.json())[0].startswith(LEGACY_PREFIX)):
+            memo["form"] = form
+            return resp
+    return resp
+
+
+@pytest.mark.parametrize("form", ["issuer-type", "operation", "save"])
+@pytest.mark.parametrize("auto_fic", ["automatic", "automatic-user", "same-tenant", "never"])
+@pytest.mark.parametrize("manual", ["error", "pending"])
+def test_one_client_algorithm_converts_under_every_setting(ado, emu, form, auto_fic, manual):
+    emu.config(azdo_issuer_convert_form=form, azdo_issuer_auto_fic=auto_fic, azdo_issuer_manual_result=manual)
+    mi, docker = seed(emu, {"name": "sc-mi"}, {"name": "sc-acr", "type": "dockerregistry"})
+    memo: dict = {}
+    for item in (mi, docker):
+        endpoint = get(ado, item)
+        resp = _send_conversion(ado, endpoint, memo)
+        if resp.status_code == 400:
+            body = assert_azdo_error(resp, 400, "ServiceEndpointException")
+            issuer, subject, _aud = handoff_values(body["message"])
+        else:
+            assert resp.status_code == 200, resp.text
+            issuer, subject = pair(resp.json())
+            assert issuer.startswith(ENTRA_PREFIX)
+        if not (resp.status_code == 200 and resp.json()["isReady"]):
+            assert add_msi_fic(emu, item["identity"]["resourceId"], issuer, subject).status_code in (200, 201)
+            resp = _send_conversion(ado, get(ado, item) if manual == "pending" else endpoint, memo)
+            assert resp.status_code == 200, resp.text
+        final = get(ado, item)
+        assert final["id"] == item["id"] and final["isReady"] is True
+        assert pair(final) == (issuer, subject) and issuer.startswith(ENTRA_PREFIX)
