@@ -20,7 +20,7 @@ import uuid
 from .azdo_common import (AZURE_DEVOPS_APP_ID, CONFIDENTIAL, SE_WEBAPI, SPN, TOKEN_EXCHANGE_AUDIENCE, WIF,
                           argument_error, bool_arg, endpoint_error, identity_ref, json_body, null_argument,
                           opt_group, project_not_found, stamp, vss_error, wrap)
-from .federation import trusts
+from .federation import multitenant_with_entra_issuer, trusts
 from .scopes import ScopeError, parse_scope
 from .web import HttpError, Request, Response
 
@@ -128,6 +128,9 @@ def _fic_trusted(ext, record: dict) -> bool:
 
 def _fic_failure_message(ext, record: dict) -> str:
     issuer, subject = federation_pair(ext, record)
+    if multitenant_with_entra_issuer(ext.state, record["params"].get("serviceprincipalid") or "", issuer):
+        return ("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception Message: AADSTS70052: "
+                "The identity must be a managed identity, a single tenant app, or a service account.")
     return ("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception Message: AADSTS70021: "
             f"No matching federated identity record found for presented assertion. Assertion Issuer: '{issuer}'. "
             f"Assertion Subject: '{subject}'. Assertion Audience: '{TOKEN_EXCHANGE_AUDIENCE}'.")

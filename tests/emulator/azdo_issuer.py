@@ -40,7 +40,7 @@ import uuid
 from . import azdo_endpoints as ep
 from . import azdo_model  # imported first so that the azdo extension is registered (and seeded) before this one
 from .azdo_common import SPN, TOKEN_EXCHANGE_AUDIENCE, WIF, argument_error, endpoint_error
-from .federation import MANAGED_IDENTITY_EXTENSION
+from .federation import MANAGED_IDENTITY_EXTENSION, MULTITENANT_AUDIENCES as MULTITENANT
 from .state import CONFIG_CHOICES, DEFAULT_CONFIG, StateExtension, register_extension
 
 try:  # Microsoft Graph's view of a core app record (object id, signInAudience); optional
@@ -64,7 +64,6 @@ for _key, (_default, _choices) in ISSUER_CONFIG.items():
         CONFIG_CHOICES.setdefault(_key, _choices)
 
 ENTRA_TYPES = ("entraid", "azuread")  # EntraID [D-AUTO]; AzureAD [DAZE]
-MULTITENANT = ("AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount")
 FIC_LIMIT = 20  # per app registration / user-assigned identity [CONTRACTS 3, 7]
 LOCKED_TENANT_DOMAIN = "identity-owners.onmicrosoft.com"
 

@@ -443,3 +443,29 @@ def test_one_client_algorithm_converts_under_every_setting(ado, emu, form, auto_
         final = get(ado, item)
         assert final["id"] == item["id"] and final["isReady"] is True
         assert pair(final) == (issuer, subject) and issuer.startswith(ENTRA_PREFIX)
+
+
+def _exchange(emu, tenant: str, client_id: str, issuer: str, subject: str):
+    assertion = emu.admin("POST", "/token", json={"audience": AUDIENCE, "claims": {"iss": issuer, "sub": subject}})
+    assert assertion.status_code == 200, assertion.text
+    return emu.request("POST", f"/{tenant}/oauth2/v2.0/token", data={
+        "grant_type": "client_credentials", "client_id": client_id,
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion.json()["access_token"], "scope": "https://management.azure.com/.default"})
+
+
+def test_entra_refuses_the_entra_issuer_for_multitenant_apps(ado, emu):
+    """AADSTS70052 [D-TS]: a multitenant app keeps working with the Azure DevOps issuer only."""
+    multi = seed(emu, {"name": "sc-multi", "identity": "multitenantApp"})[0]
+    tenant, client = ado.info["tenant_id"], multi["identity"]["clientId"]
+    assert _exchange(emu, tenant, client, multi["issuer"], multi["subject"]).status_code == 200
+    entra_issuer = f"{ENTRA_PREFIX}{tenant}/v2.0"
+    ado.add_fic(client, entra_issuer, "/eid1/c/pub/t/x/a/y/sc/z/w", name="entra")
+    refused = _exchange(emu, tenant, client, entra_issuer, "/eid1/c/pub/t/x/a/y/sc/z/w")
+    assert refused.status_code == 400 and refused.json()["error_codes"] == [70052], refused.text
+    # Azure DevOps verifies with the same exchange: a new Entra connection on that app cannot be finished.
+    draft = ado.create(ado.body("sc-multi-new", client_id=client, draft=True))
+    issuer, subject = pair(draft)
+    ado.add_fic(client, issuer, subject, name="entra-new")
+    finish = dict(draft, isReady=True, data={k: v for k, v in draft["data"].items() if k != "isDraft"})
+    assert_azdo_error(put(ado, draft["id"], finish), 400, "ServiceEndpointException", "AADSTS70052")
