@@ -6,6 +6,7 @@ api-version), the location service, and registration of the service modules
 
 * ``azdo_core``: projects, processes, operations, pipelines, pipeline permissions;
 * ``azdo_endpoints``: service endpoints;
+* ``azdo_issuer``: Azure DevOps issuer -> Entra issuer conversion (hooks into azdo_endpoints) and its seeds;
 * ``azdo_identities``: Graph service principals and service principal entitlements;
 * ``azdo_model``: the state extension (tables and seeds).
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import base64
 import re
 
-from . import azdo_core, azdo_endpoints, azdo_identities, azdo_model
+from . import azdo_core, azdo_endpoints, azdo_identities, azdo_issuer, azdo_model
 from .azdo_common import AZURE_DEVOPS_APP_ID, EXTENSION, FRAMEWORK, WEBAPI, opt_group, vss_error, wrap
 from .errors import render_azdo
 from .state import CONFIG_CHOICES, DEFAULT_CONFIG
@@ -360,6 +361,7 @@ def register(router, emu) -> None:
     add("GET", org + r"/_apis/connectionData/?", connection_data, "connectionData")
     azdo_core.register(add)
     azdo_endpoints.register(add)
+    azdo_issuer.register(add)
     azdo_identities.register(add)
     router.fallback("azdo", fallback, pre=fallback_pre)
     router.decorator("azdo", decorate)

@@ -20,7 +20,7 @@ import uuid
 from .azdo_common import (AZURE_DEVOPS_APP_ID, CONFIDENTIAL, SE_WEBAPI, SPN, TOKEN_EXCHANGE_AUDIENCE, WIF,
                           argument_error, bool_arg, endpoint_error, identity_ref, json_body, null_argument,
                           opt_group, project_not_found, stamp, vss_error, wrap)
-from .federation import trusts
+from .federation import multitenant_with_entra_issuer, trusts
 from .scopes import ScopeError, parse_scope
 from .web import HttpError, Request, Response
 
@@ -41,6 +41,10 @@ WIF_OUTPUT_PARAMS = ("workloadIdentityFederationIssuer", "workloadIdentityFedera
                      "workloadIdentityFederationIssuerType")
 ISSUER_TYPES = {"entra": "EntraID", "azdo": "AzureDevOps"}
 CONVERT = "ConvertAuthenticationScheme"
+# Extension points (azdo_issuer.py): UPDATE_HOOKS(emu, req, record, body, operation) -> True when the hook
+# handled the PUT; RENDER_HOOKS(ext, record, parameters) may adjust the rendered authorization parameters.
+UPDATE_HOOKS: list = []
+RENDER_HOOKS: list = []
 
 
 def _ext(emu):
@@ -89,9 +93,9 @@ def _b64_guid(value: str) -> str:
 
 def issuer_mode_for(ext, record: dict, requested: str | None = None) -> str:
     """entra or azdo: request parameter workloadIdentityFederationIssuerType, then cloud, then config."""
-    if (requested or "").lower() == "entraid":
+    if (requested or "").lower() in ("entraid", "azuread"):  # AzureAD/DevOps: docs/issuer-migration.md [DAZE]
         return "entra"
-    if (requested or "").lower() == "azuredevops":
+    if (requested or "").lower() in ("azuredevops", "devops"):
         return "azdo"
     environment = (record["data"].get("environment") or "AzureCloud").lower()
     if environment != "azurecloud":
@@ -124,6 +128,9 @@ def _fic_trusted(ext, record: dict) -> bool:
 
 def _fic_failure_message(ext, record: dict) -> str:
     issuer, subject = federation_pair(ext, record)
+    if multitenant_with_entra_issuer(ext.state, record["params"].get("serviceprincipalid") or "", issuer):
+        return ("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception Message: AADSTS70052: "
+                "The identity must be a managed identity, a single tenant app, or a service account.")
     return ("Failed to obtain the Json Web Token(JWT) using service principal client ID. Exception Message: AADSTS70021: "
             f"No matching federated identity record found for presented assertion. Assertion Issuer: '{issuer}'. "
             f"Assertion Subject: '{subject}'. Assertion Audience: '{TOKEN_EXCHANGE_AUDIENCE}'.")
@@ -409,6 +416,8 @@ def render(emu, record: dict, project_id: str | None = None) -> dict:
         params.update(record["params"])
     for _low, (key, _value) in record["secrets"].items():
         params[key] = None
+    for hook in RENDER_HOOKS:
+        hook(ext, record, params)
     references = []
     for item in record["references"]:
         project = ext.projects.get(item["projectId"])
@@ -664,7 +673,9 @@ def update(emu, req: Request) -> Response:
     operation = req.arg("operation")
     backup = copy.deepcopy(record)
     try:
-        if operation:
+        if any(hook(emu, req, record, body, operation) for hook in UPDATE_HOOKS):
+            pass
+        elif operation:
             if operation.lower() != CONVERT.lower():
                 raise argument_error(f"The operation '{operation}' is not supported.")
             _convert(emu, record, body)

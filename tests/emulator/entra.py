@@ -10,7 +10,7 @@ import time
 from urllib.parse import unquote, urlsplit
 
 from .errors import EntraError
-from .federation import managed_identity_client
+from .federation import managed_identity_client, multitenant_with_entra_issuer
 from .tokens import TokenError, split_jwt
 from .web import Request, Response
 
@@ -208,6 +208,9 @@ def _check_assertion(emu, app: dict, assertion: str, tenant_id: str) -> str:
     if not any(a in f["audiences"] for f in by_subject for a in audiences):
         raise EntraError(401, "invalid_client", 700212,
                          f"No matching federated identity record found for presented assertion audience '{aud}'.")
+    if multitenant_with_entra_issuer(emu.state, app["appId"], iss):  # status UNCONFIRMED (D-TS gives the code only)
+        raise EntraError(400, "invalid_client", 70052,
+                         "The identity must be a managed identity, a single tenant app, or a service account.")
     return "2"
 
 

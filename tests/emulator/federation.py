@@ -42,12 +42,32 @@ def managed_identity_client(state, client_id: str, tenant_id: str) -> dict | Non
     return None
 
 
+ENTRA_ISSUER_PREFIX = "https://login.microsoftonline.com/"
+MULTITENANT_AUDIENCES = ("AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount")
+
+
+def multitenant_with_entra_issuer(state, client_id: str, issuer: str) -> bool:
+    """True when ``client_id`` is a multitenant app and ``issuer`` is the Microsoft Entra issuer: Entra refuses
+    that exchange with AADSTS70052 ("The identity must be a managed identity, a single tenant app, or a service
+    account") [CONTRACTS 1, D-TS]. Call with ``state.lock`` held."""
+    if not (issuer or "").startswith(ENTRA_ISSUER_PREFIX):
+        return False
+    wanted = (client_id or "").lower()
+    for (_tid, app_id), app in state.applications.items():
+        if app_id == wanted:
+            return (app.get("signInAudience") or "AzureADMyOrg") in MULTITENANT_AUDIENCES
+    return False
+
+
 def trusts(state, client_id: str, issuer: str, subject: str, audience: str = "api://AzureADTokenExchange",
            tenant_id: str | None = None) -> bool:
-    """Whether ``client_id`` has a federated credential with exactly this issuer, subject and audience.
+    """Whether ``client_id`` has a federated credential with exactly this issuer, subject and audience (and Entra
+    would accept the exchange: no multitenant app with the Entra issuer).
 
     Entra compares issuer and subject as exact, case-sensitive strings.
     """
+    if multitenant_with_entra_issuer(state, client_id, issuer):
+        return False
     for fic in credentials_for_client(state, client_id, tenant_id) or []:
         if fic.get("issuer") == issuer and fic.get("subject") == subject and audience in (fic.get("audiences") or []):
             return True

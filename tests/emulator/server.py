@@ -64,7 +64,7 @@ class Faults:
     """Ordered fault rules; each use decrements ``count`` and exhausted rules are dropped."""
 
     KEYS = {"method", "path", "service", "status", "retry_after", "reset", "latency", "count", "body", "code",
-            "message", "headers"}
+            "message", "headers", "after"}
 
     def __init__(self):
         self.rules: list[dict] = []
@@ -80,7 +80,8 @@ class Faults:
                 "service": spec.get("service"), "status": spec.get("status"), "retry_after": spec.get("retry_after"),
                 "reset": bool(spec.get("reset", False)), "latency": float(spec.get("latency") or 0),
                 "count": spec.get("count", 1), "body": spec.get("body"), "code": spec.get("code"),
-                "message": spec.get("message"), "headers": dict(spec.get("headers") or {}), "fired": 0}
+                "message": spec.get("message"), "headers": dict(spec.get("headers") or {}), "fired": 0,
+                "after": bool(spec.get("after", False))}  # after: handle the request first, then lose/replace the answer
         try:
             rule["regex"] = re.compile(rule["path"])
         except re.error as exc:
@@ -278,9 +279,9 @@ class Emulator:
         write = route.is_write(req.method) if route else (req.method in ("PUT", "PATCH", "POST", "DELETE"))
         with self.log_lock:
             fault = self.faults.take(req.method, path, service)
-        if fault is not None:
-            if fault["latency"]:
-                time.sleep(fault["latency"])
+        if fault is not None and fault["latency"]:
+            time.sleep(fault["latency"])
+        if fault is not None and not fault["after"]:
             if fault["reset"]:
                 self.log_request(req, None, write, fault, started)
                 handler.reset_connection()
@@ -293,6 +294,14 @@ class Emulator:
                 return
         response = self._run(req, allowed)
         self._decorate(req, response)
+        if fault is not None and fault["after"]:  # processed (state changed), but the client never sees the answer
+            if fault["reset"]:
+                self.log_request(req, None, write, fault, started)
+                handler.reset_connection()
+                return
+            if fault["status"] is not None:
+                response = self._fault_response(req, fault)
+                self._decorate(req, response)
         self.log_request(req, response.status, write, fault, started)
         handler.send(response, req)
 
