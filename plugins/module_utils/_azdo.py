@@ -92,6 +92,10 @@ class AzdoClient(object):
     def project(self, name_or_id):
         return self.rest.get(self.rest.url("_apis", "projects", name_or_id), api_version=API, not_found_ok=True)
 
+    def projects(self):
+        """Every project of the organization (all pages: ``$top`` with ``X-MS-ContinuationToken``)."""
+        return self.rest.collect(self.rest.url("_apis", "projects"), params={"$top": 100}, api_version=API)
+
     # -------------------------------------------------------------- service endpoints
     def endpoints_by_name(self, project_id, name, include_failed=True):
         params = {"endpointNames": name, "includeFailed": "true" if include_failed else None,

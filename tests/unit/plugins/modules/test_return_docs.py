@@ -15,7 +15,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.azdo.identity.plugins.module_utils import _endpoint, _federation, _msi, _pool
+from ansible_collections.azdo.identity.plugins.module_utils import _endpoint, _federation, _issuer, _msi, _pool
 from ansible_collections.azdo.identity.plugins.module_utils._arm import normalize_role_assignment
 from ansible_collections.azdo.identity.plugins.module_utils._azdo import normalize_entitlement
 from ansible_collections.azdo.identity.plugins.module_utils._graph import normalize_application
@@ -82,6 +82,9 @@ CASES = [
      lambda: dict(_federation.public(dict(id=GUID, name="n", issuer="i", subject="s", audiences=[])),
                   parent_id=MI_ID, parent_type="managed_identity")),
     ("managed_devops_pool_identity", "pool_identity", pool),
+    ("azdo_service_connection_issuer", "service_connection", lambda: _issuer.view({"id": GUID})),
+    ("azdo_service_connection_inventory", "service_connections",
+     lambda: dict(_issuer.view({"id": GUID}), eligible=True, reason=None, identity=None, secret_expiry=None)),
 ]
 
 
