@@ -61,7 +61,7 @@ def _need(problems, item, where, role, key, text=None):
     return True
 
 
-def role_items(items, defaults=None, role=None, subscription_id=None):
+def role_items(items, defaults=None, role=None, subscription_id=None, only=None):
     """The role's items, each merged over ``defaults`` and completed; raises naming every problem found."""
     if role not in ROLES:
         raise AnsibleFilterError("role_items: role must be one of %s" % ", ".join(sorted(ROLES)))
@@ -122,6 +122,9 @@ def role_items(items, defaults=None, role=None, subscription_id=None):
         out.append(item)
     if problems:
         raise AnsibleFilterError("Nothing was changed; fix these first:\n- " + "\n- ".join(problems))
+    if only is not None:
+        keys = set(str(k) for k in ([only] if isinstance(only, str) else only))
+        out = [item for item in out if "%s/%s" % (item.get("project"), item.get("name")) in keys]
     return out
 
 

@@ -24,6 +24,11 @@ def run(args):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
 
 
+def role_of(flow):
+    """The role a playbook runs: playbooks named <role>_parallel run <role> over --forks hosts."""
+    return flow[:-len("_parallel")] if flow.endswith("_parallel") else flow
+
+
 def test_every_role_has_a_playbook():
     roles = sorted(os.listdir(os.path.join(REPO, "roles")))
     assert [r for r in roles if r not in PLAYBOOKS] == []
@@ -31,14 +36,14 @@ def test_every_role_has_a_playbook():
 
 @pytest.mark.parametrize("flow", PLAYBOOKS)
 def test_playbook_parses_with_its_example(flow):
-    example = os.path.join(REPO, "playbooks", "vars", flow + ".example.yml")
+    example = os.path.join(REPO, "playbooks", "vars", role_of(flow) + ".example.yml")
     done = run(["--syntax-check", os.path.join("playbooks", flow + ".yml"), "-e", "@" + example])
     assert done.returncode == 0, done.stdout
 
 
 @pytest.mark.parametrize("flow", PLAYBOOKS)
 def test_example_satisfies_the_argument_spec(flow):
-    example = os.path.join(REPO, "playbooks", "vars", flow + ".example.yml")
-    done = run([os.path.join("tests", "integration", "validate_example.yml"), "-e", "role_name=" + flow,
+    example = os.path.join(REPO, "playbooks", "vars", role_of(flow) + ".example.yml")
+    done = run([os.path.join("tests", "integration", "validate_example.yml"), "-e", "role_name=" + role_of(flow),
                 "-e", "example_file=" + example])
     assert done.returncode == 0 and "failed=0" in done.stdout, done.stdout[-3000:]

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azdo.identity contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""playbooks/workload_identity_service_connection_parallel.yml: one host per connection, --forks at a time.
+
+Issue 13 item 3: many items at once, as users would run the playbook (credentials from the environment).
+The speed-up itself is measured by tests/benchmarks/bench_parallel.py, not asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+from collection_path import REPO
+
+BIN = os.path.dirname(sys.executable)
+
+
+def run(ansible_env, emulator, items, forks=4, extra=()):
+    env = dict(ansible_env, AZURE_CLIENT_ID=emulator["client_id"], AZURE_CLIENT_SECRET=emulator["client_secret"],
+               AZURE_TENANT_ID=emulator["tenant_id"], AZURE_SUBSCRIPTION_ID=emulator["subscription_id"])
+    variables = {
+        "azdo_identity_auth_source": "env", "azdo_identity_organization_url": emulator["organization_url"],
+        "azdo_identity_cloud_environment": emulator["base_url"],
+        "workload_identity_service_connection_defaults": {
+            "project": emulator["project_name"], "environment": "AzureCloud",
+            "identity": {"resource_group": emulator["resource_group"]}, "role_assignments": []},
+        "workload_identity_service_connection_items": items,
+    }
+    cmd = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "--forks", str(forks),
+           os.path.join("playbooks", "workload_identity_service_connection_parallel.yml"), "-e", json.dumps(variables)]
+    return subprocess.run(cmd + list(extra), env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=900, check=False)
+
+
+def endpoints(admin, names):
+    return dict((e["name"], e) for e in admin.state()["azdo"]["serviceEndpoints"] if e["name"] in names)
+
+
+def test_every_connection_gets_its_own_host_and_ends_ready(ansible_env, emulator, admin):
+    key = uuid.uuid4().hex[:6]
+    names = ["sc par %s %d" % (key, n) for n in range(6)]  # spaces: derived identity names must stay valid
+    done = run(ansible_env, emulator, [{"name": name} for name in names])
+    assert done.returncode == 0, done.stdout[-6000:]
+    for name in names:
+        assert "%s/%s" % (emulator["project_name"], name) in done.stdout  # a host per connection in the recap
+    found = endpoints(admin, names)
+    assert sorted(found) == sorted(names) and all(e["ready"] for e in found.values())
+    again = run(ansible_env, emulator, [{"name": name} for name in names])
+    assert again.returncode == 0 and "changed=1" not in again.stdout and "changed=2" not in again.stdout, again.stdout[-4000:]
+
+
+def test_a_bad_item_stops_everything_before_the_first_write(ansible_env, emulator, admin):
+    admin.clear_requests()
+    key = uuid.uuid4().hex[:6]
+    done = run(ansible_env, emulator, [{"name": "sc-par-ok-" + key}, {"name": "sc-par-bad-" + key, "project": ""}])
+    assert done.returncode != 0
+    assert "project is required" in done.stdout
+    assert admin.writes() == []
