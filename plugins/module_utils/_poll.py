@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import time
 
-from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
 
 ANNOUNCE_EVERY = 20.0
 

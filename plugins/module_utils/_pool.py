@@ -24,7 +24,8 @@ import re
 
 from ansible_collections.azdo.identity.plugins.module_utils._arm import ResourceInputError, resolve_reference
 from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal, normalize_id
-from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._lro import wait_for_lro
 from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient
 from ansible_collections.azdo.identity.plugins.module_utils._msi import resolve_identity as msi_resolve_identity
 
@@ -178,7 +179,7 @@ class PoolClient(object):
         """
         url = self.rest.resource_url(pool_id)
         response = self.rest.request("PATCH", url, api_version=POOL_API, body=body, ok=(200, 201, 202), safe=True)
-        self.rest.wait_for_lro(response, timeout=float(timeout), what=what)
+        wait_for_lro(self.rest, response, timeout=float(timeout), what=what)
         after = self.get_pool(pool_id)
         state = (after or {}).get("provisioning_state")
         if state and state.lower() in ("failed", "canceled", "cancelled"):

@@ -12,10 +12,10 @@ import requests
 
 from fakes import FakeRaw
 
-from ansible_collections.azdo.identity.plugins.module_utils._http import (
-    ApiError, BudgetExceeded, RetryPolicy, TransportError, encode_query, join_url, parse_error, parse_retry_after,
-    quote_resource_id, quote_segment,
-)
+from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, BudgetExceeded, RetryPolicy, TransportError
+from ansible_collections.azdo.identity.plugins.module_utils._http_errors import parse_error, parse_retry_after
+from ansible_collections.azdo.identity.plugins.module_utils._url import encode_query, join_url, quote_resource_id, quote_segment
+from ansible_collections.azdo.identity.plugins.module_utils._lro import wait_for_lro
 
 
 # ---------------------------------------------------------------- error shapes
@@ -250,7 +250,7 @@ def _started(headers, body=None, status=201):
 def test_lro_async_operation_to_success(make_client, clock):
     statuses = iter([{"status": "InProgress"}, {"status": "InProgress"}, {"status": "Succeeded"}])
     client, session = make_client(lambda m, u, k: FakeRaw(200, next(statuses), {"Retry-After": "1"}))
-    body = client.wait_for_lro(_started({"Azure-AsyncOperation": "https://arm.example/op/1"}), interval=3)
+    body = wait_for_lro(client, _started({"Azure-AsyncOperation": "https://arm.example/op/1"}), interval=3)
     assert body["status"] == "Succeeded"
     assert len(session.sent) == 3
     assert clock.sleeps == [3, 1.0, 1.0]
@@ -261,20 +261,20 @@ def test_lro_failure_carries_service_error(make_client):
                                             "message": "The resource validation failed."}}
     client = make_client([FakeRaw(200, failed)])[0]
     with pytest.raises(ApiError) as info:
-        client.wait_for_lro(_started({"Azure-AsyncOperation": "https://arm.example/op/1"}), interval=0)
+        wait_for_lro(client, _started({"Azure-AsyncOperation": "https://arm.example/op/1"}), interval=0)
     assert info.value.code == "ResourceCreationValidateFailed"
 
 
 def test_lro_location_polling(make_client):
     client, session = make_client([FakeRaw(202), FakeRaw(202), FakeRaw(204)])
-    client.wait_for_lro(_started({"Location": "https://arm.example/loc/1"}, status=202), interval=0)
+    wait_for_lro(client, _started({"Location": "https://arm.example/loc/1"}, status=202), interval=0)
     assert len(session.sent) == 3
 
 
 def test_lro_provisioning_state_polling(make_client):
     client, session = make_client([FakeRaw(200, {"properties": {"provisioningState": "Provisioning"}}),
                                    FakeRaw(200, {"properties": {"provisioningState": "Succeeded"}})])
-    body = client.wait_for_lro(_started({}, {"properties": {"provisioningState": "Accepted"}}), interval=0)
+    body = wait_for_lro(client, _started({}, {"properties": {"provisioningState": "Accepted"}}), interval=0)
     assert body["properties"]["provisioningState"] == "Succeeded"
     assert len(session.sent) == 2
 
@@ -282,7 +282,7 @@ def test_lro_provisioning_state_polling(make_client):
 def test_lro_timeout(make_client, clock):
     client = make_client(lambda m, u, k: FakeRaw(200, {"status": "InProgress"}))[0]
     with pytest.raises(ApiError) as info:
-        client.wait_for_lro(_started({"Azure-AsyncOperation": "https://arm.example/op/1"}), timeout=20, interval=5)
+        wait_for_lro(client, _started({"Azure-AsyncOperation": "https://arm.example/op/1"}), timeout=20, interval=5)
     assert info.value.code == "OperationTimeout"
     assert clock.now - 1000.0 <= 20
 
