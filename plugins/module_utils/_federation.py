@@ -20,7 +20,6 @@ import hashlib
 import os
 import re
 import tempfile
-import time
 
 try:
     import fcntl
@@ -33,7 +32,8 @@ except ImportError:  # pragma: no cover
     urlsplit = None
 
 from ansible_collections.azdo.identity.plugins.module_utils._compare import normalize_id
-from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, retry_while
+from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Pending, poll, retry
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}$")
 MAX_CREDENTIALS = 20
@@ -109,8 +109,11 @@ def plan(existing, name, issuer, subject, audiences, adopt=False):
 
 
 @contextlib.contextmanager
-def parent_lock(parent_id, timeout=300.0, progress=None):
-    """Serialize writes to one parent across the processes of this host (Ansible forks, parallel tasks)."""
+def parent_lock(parent_id, deadline):
+    """Serialize writes to one parent across the processes of this host (Ansible forks, parallel tasks).
+
+    Waiting for the lock draws from ``deadline`` (its clock and sleep), like every other wait of the task.
+    """
     if fcntl is None:
         yield
         return
@@ -123,21 +126,16 @@ def parent_lock(parent_id, timeout=300.0, progress=None):
     digest = hashlib.sha256(normalize_id(parent_id).encode("utf-8")).hexdigest()[:32]
     handle = open(os.path.join(directory, digest + ".lock"), "a")
     try:
-        started = time.monotonic()
-        announced = False
-        while True:
+        def step():
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                return True
             except (IOError, OSError):
-                waited = time.monotonic() - started
-                if waited > timeout:
-                    raise FederationError("Timed out after %.0fs waiting for other tasks writing federated credentials "
-                                          "to %s" % (waited, parent_id), code="LockTimeout")
-                if waited > 10 and not announced and progress is not None:
-                    announced = True
-                    progress("Waiting for other tasks writing federated credentials to %s" % parent_id)
-                time.sleep(0.05)
+                return Pending("Waiting for other tasks writing federated credentials to %s" % parent_id,
+                               error=FederationError("Other tasks kept writing federated credentials to %s" % parent_id,
+                                                     code="LockTimeout"))
+
+        poll(step, deadline, first=0.05, cap=0.5, announce_after=10.0)
         yield
     finally:
         handle.close()
@@ -147,9 +145,7 @@ def is_concurrency_conflict(exc):
     return exc.status == 409
 
 
-def write_with_conflict_retry(call, policy, timeout, progress, parent_id):
+def write_with_conflict_retry(call, deadline, parent_id):
     """Run one credential write, retrying the 409 a managed identity returns for overlapping writes."""
-    def describe(exc, wait):
-        return "Another write to %s was in progress (HTTP 409); retrying in %.0fs" % (parent_id, wait)
-
-    return retry_while(call, is_concurrency_conflict, timeout, policy, progress, describe, cap=5.0)
+    return retry(call, is_concurrency_conflict, deadline,
+                 "Another write to %s was in progress (HTTP 409)" % parent_id, cap=5.0)

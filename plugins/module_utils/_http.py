@@ -30,6 +30,7 @@ except ImportError:  # pragma: no cover - Python 2 is not supported
 from ansible_collections.azdo.identity.plugins.module_utils._http_errors import (
     ApiError, BudgetExceeded, TransportError, parse_error, parse_retry_after,
 )
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline, retry
 from ansible_collections.azdo.identity.plugins.module_utils._url import (
     encode_query, join_path, join_url, quote_resource_id,
 )
@@ -324,32 +325,18 @@ class RestClient(object):
 
 
 def retry_while(call, should_retry, timeout, policy, progress=None, describe=None, cap=15.0):
-    """Call ``call()`` until it stops raising an :class:`ApiError` that ``should_retry(error)`` accepts.
+    """:func:`~._poll.retry` for callers that hold a timeout in seconds and a policy rather than a deadline.
 
-    For conditions a service reports while it catches up with itself (Entra replication after a
-    principal or app was created, concurrent writes on one parent): waits grow with full jitter
-    between 1 second and ``cap``; past ``timeout`` seconds the last error is raised with a note.
-    ``describe(error, wait)`` returns the progress message for each wait.
+    ``describe(error, wait)`` returns the progress message for a wait. Prefer passing a deadline down to
+    :func:`~._poll.retry`: a timeout given here starts a budget of its own.
     """
-    started = policy.clock()
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return call()
-        except ApiError as exc:
-            if not should_retry(exc):
-                raise
-            elapsed = policy.clock() - started
-            wait = min(cap, max(1.0, policy.backoff(attempt + 1)))
-            if elapsed + wait > timeout:
-                raise ApiError("%s; still failing after %.0fs and %d attempt(s)" % (exc.message, elapsed, attempt),
-                               status=exc.status, code=exc.code, request_id=exc.request_id, method=exc.method,
-                               url=exc.url, body=exc.body)
-            if progress is not None and describe is not None:
-                progress(describe(exc, wait))
-            policy.sleep(wait)
-
+    deadline = Deadline(timeout, clock=policy.clock, sleep=policy.sleep, progress=progress)
+    if describe is None:
+        message = "Waiting for the service to catch up"
+    else:
+        def message(exc):
+            return lambda wait: describe(exc, wait)
+    return retry(call, should_retry, deadline, message, cap=cap, announce_every=0.0)
 
 
 def _is_html(response):

@@ -25,9 +25,9 @@ import re
 from ansible_collections.azdo.identity.plugins.module_utils._arm import ResourceInputError, resolve_reference
 from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal, normalize_id
 from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
-from ansible_collections.azdo.identity.plugins.module_utils._lro import wait_for_lro
 from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient
 from ansible_collections.azdo.identity.plugins.module_utils._msi import resolve_identity as msi_resolve_identity
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Pending, poll
 
 POOL_API = "2025-01-21"
 VAULT_API = "2024-11-01"
@@ -156,11 +156,10 @@ def find_attached(pool, identity_id):
 
 # ---------------------------------------------------------------------------- ARM calls
 class PoolClient(object):
-    """ARM reads and the one write of this module, over an :class:`ArmClient`."""
+    """ARM reads and the one write of this module, over the public methods of an :class:`ArmClient`."""
 
     def __init__(self, arm):
         self.arm = arm
-        self.rest = arm.rest
 
     def get_pool(self, pool_id):
         return normalize_pool(self.arm.get(pool_id, POOL_API))
@@ -171,40 +170,39 @@ class PoolClient(object):
     def get_identity(self, identity_id):
         return IdentityClient(self.arm).get(identity_id)
 
-    def patch_pool(self, pool_id, body, timeout, what):
-        """PATCH and follow the long-running operation to its end; returns the pool as read afterwards.
+    def patch_pool(self, pool_id, body, deadline, what):
+        """PATCH and follow the long-running operation to its end within ``deadline``; returns the pool as read
+        afterwards.
 
         The body is absolute (the whole identity set, the whole fabric profile), so sending it twice has
         the effect of sending it once: the PATCH may be resent after a 5xx or a dropped connection.
         """
-        url = self.rest.resource_url(pool_id)
-        response = self.rest.request("PATCH", url, api_version=POOL_API, body=body, ok=(200, 201, 202), safe=True)
-        wait_for_lro(self.rest, response, timeout=float(timeout), what=what)
+        self.arm.update(pool_id, POOL_API, body, deadline, what)
         after = self.get_pool(pool_id)
         state = (after or {}).get("provisioning_state")
         if state and state.lower() in ("failed", "canceled", "cancelled"):
             raise ApiError("%s ended with the pool in provisioning state %s" % (what, state), code=state)
         return after
 
-    def wait_until_idle(self, pool, timeout, progress, what):
-        """When another operation is still running on the pool, poll it until it ends (or ``timeout``)."""
-        policy = self.rest.policy
-        started = policy.clock()
-        interval = 1.0
-        announced = False
-        while pool is not None and (pool.get("provisioning_state") or "succeeded").lower() not in TERMINAL_STATES:
-            elapsed = policy.clock() - started
-            if elapsed + interval > timeout:
-                raise ApiError("%s is still in provisioning state %s after %.0fs (timeout=%s)"
-                               % (what, pool.get("provisioning_state"), elapsed, timeout), code="OperationTimeout")
-            if not announced:
-                announced = True
-                progress("%s is in provisioning state %s; waiting for that operation to end"
-                         % (what, pool.get("provisioning_state")))
-            policy.sleep(interval)
-            interval = min(interval * 2, 10.0)
-            pool = self.get_pool(pool["id"])
-        return pool
+    def wait_until_idle(self, pool, deadline, what):
+        """When another operation is still running on the pool, poll it until it ends (within ``deadline``)."""
+        if pool is None or not busy(pool):
+            return pool
+        reads = [pool]
+
+        def step():
+            current = reads.pop() if reads else self.get_pool(pool["id"])
+            if current is None or not busy(current):
+                return current
+            return Pending("%s is in provisioning state %s; waiting for that operation to end"
+                           % (what, current.get("provisioning_state")))
+
+        return poll(step, deadline, first=1.0, cap=10.0)
+
+
+def busy(pool):
+    """Whether an operation is still running on the pool (a missing state counts as done)."""
+    return (pool.get("provisioning_state") or "succeeded").lower() not in TERMINAL_STATES
 
 
 # ---------------------------------------------------------------------------- desired state

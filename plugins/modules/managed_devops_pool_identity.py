@@ -123,7 +123,8 @@ options:
     default: 300
   timeout:
     description:
-      - Seconds to wait for the pool update (and for an operation already running on the pool) to finish.
+      - Seconds to wait for an operation already running on the pool and for the pool update to finish, together:
+        one budget for both waits, so the task never waits longer than this for the pool.
     type: int
     default: 1800
 notes:
@@ -387,8 +388,10 @@ def run(module):
                                 "pool, resource_group and subscription_id" % pool_id)
         module.exit(False, "pool_identity", after={}, before={})
         return
+    # One budget: waiting for a running operation and for this update together take at most ``timeout``.
+    deadline = module.context().deadline(params["timeout"], option="timeout")
     with module.doing("wait for", "the running operation of pool %s" % pool_name):
-        pool = client.wait_until_idle(pool, params["timeout"], module.progress, "Pool %s" % pool_name)
+        pool = client.wait_until_idle(pool, deadline, "Pool %s" % pool_name)
 
     identity = read_identity(module, client, pool, identity_id, present or params["remove_key_vault_role"])
     if identity is None and present:
@@ -416,7 +419,7 @@ def run(module):
             after = predict(pool, identity_block, identity_id, identity, secrets)
         else:
             with module.doing("update", "pool %s" % pool_id):
-                after = client.patch_pool(pool_id, patch_body(pool, identity_block, secrets), params["timeout"],
+                after = client.patch_pool(pool_id, patch_body(pool, identity_block, secrets), deadline,
                                           "the update of pool %s" % pool_name)
     if not present:
         role_changed, role_before, role_after = manage_role(module, vault, identity, present, params)

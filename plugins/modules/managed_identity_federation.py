@@ -74,7 +74,8 @@ options:
     default: false
   lock_timeout:
     description:
-      - Seconds to wait for other tasks of this controller writing to the same identity, and to retry HTTP 409.
+      - Seconds to wait for other tasks of this controller writing to the same identity and to retry HTTP 409,
+        together: one budget for both waits.
     type: int
     default: 300
   state:
@@ -172,14 +173,12 @@ class IdentityParent(object):
                                 " or fix identity/resource_group/subscription_id" % self.id)
         return found
 
-    def write(self, name, issuer, subject, audiences, current):
+    def write(self, name, issuer, subject, audiences, current, deadline):
         return write_with_conflict_retry(
-            lambda: self.client.put_federated_credential(self.id, name, issuer, subject, audiences),
-            self.client.rest.policy, self.module.params["lock_timeout"], self.module.progress, self.id)
+            lambda: self.client.put_federated_credential(self.id, name, issuer, subject, audiences), deadline, self.id)
 
-    def delete(self, current):
-        write_with_conflict_retry(lambda: self.client.delete_federated_credential(self.id, current["name"]),
-                                  self.client.rest.policy, self.module.params["lock_timeout"], self.module.progress,
+    def delete(self, current, deadline):
+        write_with_conflict_retry(lambda: self.client.delete_federated_credential(self.id, current["name"]), deadline,
                                   self.id)
 
 
@@ -201,7 +200,7 @@ class ApplicationParent(object):
     def credentials(self):
         return [graph_fic(item) for item in self.graph.federated_credentials(self.id)]
 
-    def write(self, name, issuer, subject, audiences, current):
+    def write(self, name, issuer, subject, audiences, current, deadline):
         body = {"name": name, "issuer": issuer, "subject": subject, "audiences": list(audiences)}
         if current is None:
             return graph_fic(self.graph.create_federated_credential(self.id, body))
@@ -209,7 +208,7 @@ class ApplicationParent(object):
         self.graph.update_federated_credential(self.id, current["id"] or current["name"], body)
         return dict(current, issuer=issuer, subject=subject, audiences=list(audiences))
 
-    def delete(self, current):
+    def delete(self, current, deadline):
         self.graph.delete_federated_credential(self.id, current["id"] or current["name"])
 
 
@@ -257,15 +256,16 @@ def run(module):
         action, current = decide()
         return finish(module, parent, action, current, None)
     # Decide and write under the parent's lock, so parallel tasks see each other's writes.
-    with parent_lock(parent.id, params["lock_timeout"], module.progress):
+    deadline = module.context().deadline(params["lock_timeout"], option="lock_timeout")
+    with parent_lock(parent.id, deadline):
         action, current = decide()
         after = None
         if action in ("create", "update"):
             with module.doing(action, what):
-                after = parent.write(params["name"], params["issuer"], params["subject"], audiences, current)
+                after = parent.write(params["name"], params["issuer"], params["subject"], audiences, current, deadline)
         elif action == "delete":
             with module.doing("delete", what):
-                parent.delete(current)
+                parent.delete(current, deadline)
     return finish(module, parent, action, current, after)
 
 
