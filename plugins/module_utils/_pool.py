@@ -23,7 +23,7 @@ import copy
 import re
 
 from ansible_collections.azdo.identity.plugins.module_utils._arm import ResourceInputError, resolve_reference
-from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal, normalize_id
+from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal
 from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
 from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient
 from ansible_collections.azdo.identity.plugins.module_utils._msi import resolve_identity as msi_resolve_identity
@@ -36,7 +36,6 @@ POOL_TYPE = "pools"
 VAULT_PROVIDER = "Microsoft.KeyVault"
 VAULT_TYPE = "vaults"
 KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
-MULTIPLE_IDENTITIES_ISSUE = "https://github.com/microsoft/azure-pipelines-agent/issues/4656"
 STORE_NAMES = ("My", "Root")
 TERMINAL_STATES = ("succeeded", "failed", "canceled", "cancelled")
 
@@ -298,53 +297,3 @@ def patch_body(pool, identity_block, secrets):
         os_profile["secretsManagementSettings"] = secrets_body(secrets)
         body["properties"] = dict(fabricProfile=fabric)
     return body
-
-
-def predict(pool, identity_block, identity_id, identity, secrets):
-    """The pool as it will read after the PATCH (for check mode)."""
-    after = copy.deepcopy(pool)
-    if identity_block is not None:
-        after["identity_type"] = identity_block["type"]
-        assigned = dict(after.get("user_assigned_identities") or {})
-        for key, value in (identity_block.get("userAssignedIdentities") or {}).items():
-            if value is None:
-                assigned.pop(key, None)
-            elif key not in assigned:
-                assigned[key] = dict(principal_id=(identity or {}).get("principal_id"),
-                                     client_id=(identity or {}).get("client_id"))
-        if "userAssignedIdentities" not in identity_block:
-            assigned = {}
-        after["user_assigned_identities"] = assigned
-    if secrets is not None:
-        after["secrets"] = dict(secrets)
-    return after
-
-
-def public_view(pool, identity_id, identity=None, role_assignment=None, vault=None):
-    """``pool_identity`` as returned (and diffed): only what this module owns."""
-    if not pool:
-        return {}
-    key, entry = find_attached(pool, identity_id)
-    entry = entry or {}
-    secrets = pool.get("secrets")
-    return dict(
-        pool_id=pool.get("id"),
-        provisioning_state=pool.get("provisioning_state"),
-        identity_type=pool.get("identity_type"),
-        user_assigned_identities=sorted(pool.get("user_assigned_identities") or {}, key=normalize_id),
-        identity_attached=key is not None,
-        identity_id=key or identity_id,
-        principal_id=entry.get("principal_id") or (identity or {}).get("principal_id"),
-        client_id=entry.get("client_id") or (identity or {}).get("client_id"),
-        key_vault_id=(vault or {}).get("id"),
-        role_assignment_id=(role_assignment or {}).get("id"),
-        certificates=dict(secrets) if secrets else None,
-    )
-
-
-def multiple_identities_warning(pool_name, remaining):
-    if len(remaining) <= 1:
-        return None
-    return ("Pool %s has %d user-assigned identities (%s). Pipeline agents fail to get tokens when a pool has more "
-            "than one (%s); detach the ones the agents do not need (this module with state=absent)."
-            % (pool_name, len(remaining), ", ".join(name_of(r) for r in remaining), MULTIPLE_IDENTITIES_ISSUE))

@@ -17,10 +17,13 @@ from ansible_collections.azdo.identity.plugins.module_utils._arm import ArmClien
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
 from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline
 from ansible_collections.azdo.identity.plugins.module_utils._pool import (
-    PoolClient, PoolInputError, certificate_problem, identity_change, multiple_identities_warning, normalize_pool,
-    normalize_vault, patch_body, predict, public_view, resolve_identity, resolve_pool, resolve_vault, secrets_change,
+    PoolClient, PoolInputError, certificate_problem, identity_change, normalize_pool, normalize_vault, patch_body,
+    resolve_identity, resolve_pool, resolve_vault, secrets_change,
 )
-from ansible_collections.azdo.identity.plugins.modules import managed_devops_pool_identity as module
+from ansible_collections.azdo.identity.plugins.module_utils import _pool_identity as pool_identity
+from ansible_collections.azdo.identity.plugins.module_utils._pool_identity import (
+    multiple_identities_warning, predict, public_view,
+)
 
 SUB = "00000000-0000-0000-0000-00000000000a"
 RG = "/subscriptions/%s/resourceGroups/rg-build" % SUB
@@ -204,17 +207,17 @@ def params(**overrides):
     (dict(certificates=["https://kv-build.vault.azure.net/certificates/c"]), ["certificates", "/secrets/"]),
 ])
 def test_module_validation_before_any_request(overrides, words):
-    message = module.validate(params(**overrides))
+    message = pool_identity.validate(params(**overrides))
     for word in words:
         assert word in message
 
 
 def test_module_references_reject_a_certificate_of_another_vault():
-    assert module.validate(params(certificates=["https://kv-other.vault.azure.net/secrets/c"])) is None
+    assert pool_identity.validate(params(certificates=["https://kv-other.vault.azure.net/secrets/c"])) is None
     with pytest.raises(PoolInputError) as info:
-        module.references(params(certificates=["https://kv-other.vault.azure.net/secrets/c"]))
+        pool_identity.references(params(certificates=["https://kv-other.vault.azure.net/secrets/c"]))
     assert "key_vault 'kv-build'" in str(info.value)
-    pool_id, identity_id, vault_id = module.references(params(pool=POOL_ID, resource_group=None, subscription_id=None))
+    pool_id, identity_id, vault_id = pool_identity.references(params(pool=POOL_ID, resource_group=None, subscription_id=None))
     assert (pool_id, identity_id) == (POOL_ID, MI) and vault_id.startswith(RG)
 
 
