@@ -123,8 +123,8 @@ options:
     default: 300
   timeout:
     description:
-      - Seconds to wait for an operation already running on the pool and for the pool update to finish, together:
-        one budget for both waits, so the task never waits longer than this for the pool.
+      - Seconds to wait, in total, for an operation already running on the pool and for the pool update to finish.
+        Both waits draw from this one budget, so the task never waits longer than this for the pool.
     type: int
     default: 1800
 notes:

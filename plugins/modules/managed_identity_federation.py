@@ -74,8 +74,8 @@ options:
     default: false
   lock_timeout:
     description:
-      - Seconds to wait for other tasks of this controller writing to the same identity and to retry HTTP 409,
-        together: one budget for both waits.
+      - Seconds to wait, in total, for other tasks of this controller writing to the same identity and to retry
+        HTTP 409. Both waits draw from this one budget.
     type: int
     default: 300
   state:
