@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid, last_segment, normalize_id
+from ansible_collections.azdo.identity.plugins.module_utils._lro import wait_for_lro
 
 AUTHORIZATION_API = "2022-04-01"
 SUBSCRIPTIONS_API = "2022-12-01"
+RESOURCE_GROUPS_API = "2022-09-01"
 ROLE_ASSIGNMENTS = "providers/Microsoft.Authorization/roleAssignments"
 ROLE_DEFINITIONS = "providers/Microsoft.Authorization/roleDefinitions"
 
@@ -67,6 +69,36 @@ class ArmClient(object):
     def list(self, resource_id, api_version, *segments, **params):
         url = self.rest.resource_url(resource_id, *segments)
         return list(self.rest.paged(url, params=params, api_version=api_version))
+
+    def collect(self, resource_id, api_version, *segments):
+        """Every item of a child collection, or ``None`` when the parent resource does not exist."""
+        return self.rest.collect(self.rest.resource_url(resource_id, *segments), api_version=api_version,
+                                 not_found_ok=True)
+
+    def put(self, resource_id, api_version, body, *segments):
+        """PUT a resource and return the body ARM answers (200 updated, 201 created)."""
+        return self.rest.request("PUT", self.rest.resource_url(resource_id, *segments), api_version=api_version,
+                                 body=body, ok=(200, 201)).body
+
+    def delete(self, resource_id, api_version, *segments):
+        """DELETE a resource; one that is already gone (204 or 404) is success."""
+        self.rest.request("DELETE", self.rest.resource_url(resource_id, *segments), api_version=api_version,
+                          ok=(200, 204), not_found_ok=True)
+
+    def update(self, resource_id, api_version, body, deadline, what):
+        """PATCH ``body`` and follow the long-running operation to its end within ``deadline``.
+
+        Only for absolute bodies (sending one twice has the effect of sending it once), so the PATCH may be
+        resent after a 5xx or a dropped connection.
+        """
+        response = self.rest.request("PATCH", self.rest.resource_url(resource_id), api_version=api_version, body=body,
+                                     ok=(200, 201, 202), safe=True)
+        return wait_for_lro(self.rest, response, deadline, what)
+
+    def resource_group(self, subscription_id, resource_group):
+        """The resource group, or ``None`` when it does not exist."""
+        return self.rest.get(self.rest.url("subscriptions", subscription_id, "resourcegroups", resource_group),
+                             api_version=RESOURCE_GROUPS_API, not_found_ok=True)
 
     def subscription(self, subscription_id):
         """The subscription (``displayName``, ``state`` ...), or ``None`` when it does not exist or is not visible."""

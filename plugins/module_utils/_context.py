@@ -21,8 +21,9 @@ class Context(object):
         self.sleep = sleep or time.sleep
         self.clock = clock or time.monotonic
 
-    def deadline(self, seconds):
-        return Deadline(seconds, self.clock)
+    def deadline(self, seconds, option=None):
+        """The one budget of a documented timeout option; every wait under it draws from this deadline."""
+        return Deadline(seconds, self.clock, self.sleep, self.progress, option)
 
     def poll(self, step, deadline, **kwargs):
         return poll(step, deadline, sleep=self.sleep, progress=self.progress, **kwargs)

@@ -10,7 +10,11 @@ as exact strings, so ``https://host/x`` and ``https://host/x/`` are different is
 
 A managed identity refuses overlapping credential writes (HTTP 409), so writes to one parent are
 serialized across the controller's processes (Ansible forks) with a lock file keyed by the parent,
-and a 409 that still happens is retried.
+and a 409 that still happens is retried; both waits draw from one deadline (``lock_timeout``).
+
+:func:`ensure` is the desired-state logic of ``managed_identity_federation``; a parent is one of two
+small adapters with the same methods (:class:`IdentityParent` over ARM, :class:`ApplicationParent`
+over Microsoft Graph).
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import hashlib
 import os
 import re
 import tempfile
-import time
 
 try:
     import fcntl
@@ -29,8 +32,12 @@ except ImportError:  # pragma: no cover - not on POSIX
 
 from urllib.parse import urlsplit
 
-from ansible_collections.azdo.identity.plugins.module_utils._compare import normalize_id
-from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, retry_while
+from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid, normalize_id
+from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, failing_to
+from ansible_collections.azdo.identity.plugins.module_utils._graph import normalize_fic as graph_fic
+from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._msi import resolve_identity
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Pending, poll, retry
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}$")
 MAX_CREDENTIALS = 20
@@ -106,8 +113,11 @@ def plan(existing, name, issuer, subject, audiences, adopt=False):
 
 
 @contextlib.contextmanager
-def parent_lock(parent_id, timeout=300.0, progress=None):
-    """Serialize writes to one parent across the processes of this host (Ansible forks, parallel tasks)."""
+def parent_lock(parent_id, deadline):
+    """Serialize writes to one parent across the processes of this host (Ansible forks, parallel tasks).
+
+    Waiting for the lock draws from ``deadline`` (its clock and sleep), like every other wait of the task.
+    """
     if fcntl is None:
         yield
         return
@@ -120,21 +130,16 @@ def parent_lock(parent_id, timeout=300.0, progress=None):
     digest = hashlib.sha256(normalize_id(parent_id).encode("utf-8")).hexdigest()[:32]
     handle = open(os.path.join(directory, digest + ".lock"), "a")
     try:
-        started = time.monotonic()
-        announced = False
-        while True:
+        def step():
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                return True
             except (IOError, OSError):
-                waited = time.monotonic() - started
-                if waited > timeout:
-                    raise FederationError("Timed out after %.0fs waiting for other tasks writing federated credentials "
-                                          "to %s" % (waited, parent_id), code="LockTimeout")
-                if waited > 10 and not announced and progress is not None:
-                    announced = True
-                    progress("Waiting for other tasks writing federated credentials to %s" % parent_id)
-                time.sleep(0.05)
+                return Pending("Waiting for other tasks writing federated credentials to %s" % parent_id,
+                               error=FederationError("Other tasks kept writing federated credentials to %s" % parent_id,
+                                                     code="LockTimeout"))
+
+        poll(step, deadline, first=0.05, cap=0.5, announce_after=10.0)
         yield
     finally:
         handle.close()
@@ -144,9 +149,142 @@ def is_concurrency_conflict(exc):
     return exc.status == 409
 
 
-def write_with_conflict_retry(call, policy, timeout, progress, parent_id):
+def write_with_conflict_retry(call, deadline, parent_id):
     """Run one credential write, retrying the 409 a managed identity returns for overlapping writes."""
-    def describe(exc, wait):
-        return "Another write to %s was in progress (HTTP 409); retrying in %.0fs" % (parent_id, wait)
+    return retry(call, is_concurrency_conflict, deadline,
+                 "Another write to %s was in progress (HTTP 409)" % parent_id, cap=5.0)
 
-    return retry_while(call, is_concurrency_conflict, timeout, policy, progress, describe, cap=5.0)
+
+# ---------------------------------------------------------------------------------------------- parents
+class IdentityParent(object):
+    """A user-assigned managed identity, over an ``IdentityClient``."""
+
+    kind = "managed_identity"
+
+    def __init__(self, identities, resource_id):
+        self.client = identities
+        self.id = resource_id
+        self.label = "managed identity %s" % resource_id
+
+    def credentials(self):
+        found = self.client.federated_credentials(self.id)
+        if found is None:
+            raise InputError("The managed identity %s does not exist; create it first (azdo.identity.managed_identity)"
+                             " or fix identity/resource_group/subscription_id" % self.id)
+        return found
+
+    def write(self, name, issuer, subject, audiences, current, deadline):
+        return write_with_conflict_retry(
+            lambda: self.client.put_federated_credential(self.id, name, issuer, subject, audiences), deadline, self.id)
+
+    def delete(self, current, deadline):
+        write_with_conflict_retry(lambda: self.client.delete_federated_credential(self.id, current["name"]), deadline,
+                                  self.id)
+
+
+class ApplicationParent(object):
+    """An app registration, over a ``GraphClient``; found by object id or application (client) id."""
+
+    kind = "application"
+
+    def __init__(self, graph, reference):
+        self.graph = graph
+        app = None
+        if is_guid(reference):
+            app = graph.application(reference) or graph.application_by_app_id(reference)
+        if app is None:
+            raise InputError("No app registration has object id or application id '%s'; check the application option"
+                             % reference)
+        self.id = app["id"]
+        self.label = "app registration %s (%s)" % (app.get("displayName"), app.get("appId"))
+
+    def credentials(self):
+        return [graph_fic(item) for item in self.graph.federated_credentials(self.id)]
+
+    def write(self, name, issuer, subject, audiences, current, deadline):
+        body = {"name": name, "issuer": issuer, "subject": subject, "audiences": list(audiences)}
+        if current is None:
+            return graph_fic(self.graph.create_federated_credential(self.id, body))
+        del body["name"]  # immutable
+        self.graph.update_federated_credential(self.id, current["id"] or current["name"], body)
+        return dict(current, issuer=issuer, subject=subject, audiences=list(audiences))
+
+    def delete(self, current, deadline):
+        self.graph.delete_federated_credential(self.id, current["id"] or current["name"])
+
+
+def result(parent, credential):
+    """``federated_credential`` as returned: the credential and its parent, or ``{}``."""
+    if not credential:
+        return {}
+    out = public(credential)
+    out.update(parent_id=parent.id, parent_type=parent.kind)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- entry point
+def _parent(ctx, params):
+    if params.get("identity"):
+        try:
+            resource_id = resolve_identity(params["identity"], params.get("subscription_id"), params.get("resource_group"))
+        except ValueError as exc:
+            raise InputError(str(exc))
+        return IdentityParent(ctx.clients.identities, resource_id)
+    with failing_to("read", "app registration %s" % params["application"]):
+        return ApplicationParent(ctx.clients.graph, params["application"])
+
+
+def _decide(parent, params, what):
+    with failing_to("read", "the federated credentials of %s" % parent.label):
+        existing = parent.credentials()
+    if params["state"] == "absent":
+        current = [c for c in existing if (c["name"] or "").lower() == params["name"].lower()]
+        return ("delete" if current else "none"), (current[0] if current else None)
+    try:
+        return plan(existing, params["name"], params["issuer"], params["subject"], params["audiences"],
+                    params.get("adopt_existing"))
+    except FederationError as exc:
+        raise InputError("Cannot create %s: %s" % (what, exc.message))
+
+
+def ensure(ctx, params):
+    """Make the credential ``params`` describe exist (or not) on its parent. Returns ``dict(changed, before, after)``.
+
+    Input is checked before any request. Outside check mode, the decision and the write happen under the
+    parent's lock, so parallel tasks see each other's writes; the lock and the 409 retries share one deadline.
+    """
+    problem = validate(params["name"], params["issuer"], params["subject"], params["audiences"], params["state"])
+    if problem:
+        raise InputError(problem)
+    if params["lock_timeout"] <= 0:
+        raise InputError("lock_timeout must be a positive number of seconds; got %s" % params["lock_timeout"])
+    parent = _parent(ctx, params)
+    what = "federated credential '%s' on %s" % (params["name"], parent.label)
+    if ctx.check_mode:
+        action, current = _decide(parent, params, what)
+        return _outcome(parent, params, action, current, None)
+    deadline = ctx.deadline(params["lock_timeout"], option="lock_timeout")
+    with parent_lock(parent.id, deadline):
+        action, current = _decide(parent, params, what)
+        after = None
+        if action in ("create", "update"):
+            with failing_to(action, what):
+                after = parent.write(params["name"], params["issuer"], params["subject"], params["audiences"], current,
+                                     deadline)
+        elif action == "delete":
+            with failing_to("delete", what):
+                parent.delete(current, deadline)
+    return _outcome(parent, params, action, current, after)
+
+
+def _outcome(parent, params, action, current, after):
+    before = result(parent, current)
+    if action in ("none", "adopt"):
+        return dict(changed=False, before=before, after=before)
+    if action == "delete":
+        return dict(changed=True, before=before, after={})
+    if after is None:  # check mode: the prediction
+        after = dict(current or {}, name=(current or {}).get("name") or params["name"], issuer=params["issuer"],
+                     subject=params["subject"], audiences=list(params["audiences"]))
+        after.setdefault("id", None)
+    return dict(changed=True, before=before, after=result(parent, after))

@@ -7,22 +7,30 @@
 Everything that goes on the wire passes through :class:`RestClient`: JSON in and out,
 ``api-version`` per call, quoted path segments, connect/read timeouts, retries with capped
 exponential backoff and full jitter that honour ``Retry-After``, a total time budget,
-paging (``nextLink``, ``@odata.nextLink``, ``X-MS-ContinuationToken``), ARM long-running
-operations, and one exception type, :class:`ApiError`, for every service's error shape.
+and paging (``nextLink``, ``@odata.nextLink``, ``X-MS-ContinuationToken``). Beside it: the error
+type and parsers (``_http_errors``), URL quoting (``_url``), ARM long-running operations (``_lro``)
+and waiting for a service to catch up (``_poll``).
 
 This module is private to the collection (underscore prefix): its API may change at any time.
 """
 
 from __future__ import annotations
 
-import email.utils
 import json
 import random
-import re
 import time
 import traceback
 
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlsplit
+
+# ApiError is imported from here by most of the collection; it lives with the error parsers.
+from ansible_collections.azdo.identity.plugins.module_utils._http_errors import (
+    ApiError, BudgetExceeded, TransportError, parse_error, parse_retry_after,
+)
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline, retry
+from ansible_collections.azdo.identity.plugins.module_utils._url import (
+    encode_query, join_path, join_url, quote_resource_id,
+)
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -36,163 +44,6 @@ _MISSING = object()
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE", "OPTIONS"))
 # Statuses that mean the service did not act on the request, so even a POST is safe to resend.
 NOT_PROCESSED_STATUSES = frozenset((429,))
-LRO_TERMINAL = frozenset(("succeeded", "failed", "canceled", "cancelled"))
-_TAG_RE = re.compile(r"<[^>]+>")
-_SPACE_RE = re.compile(r"\s+")
-
-
-class ApiError(Exception):
-    """An error answered by a service, or a request that could not be completed.
-
-    ``status`` is the HTTP status (``None`` for a transport failure), ``code`` the service's
-    error code (ARM ``error.code``, Graph ``error.code``, Azure DevOps ``typeKey``, Entra
-    ``error``), ``message`` its message and ``request_id`` the id to quote to support.
-    """
-
-    def __init__(self, message, status=None, code=None, request_id=None, method=None, url=None, body=None,
-                 service=None):
-        super(ApiError, self).__init__(message)
-        self.message = message
-        self.service = service
-        self.status = status
-        self.code = code
-        self.request_id = request_id
-        self.method = method
-        self.url = url
-        self.body = body
-
-    def has_code(self, *codes):
-        """Whether the service's error code is one of ``codes`` (case-insensitive)."""
-        mine = (self.code or "").lower()
-        return any(mine == c.lower() for c in codes)
-
-    def describe(self):
-        """``code: message (HTTP status, request id ...)`` for failure messages."""
-        text = "%s: %s" % (self.code, self.message) if self.code else self.message
-        extra = []
-        if self.status is not None:
-            extra.append("HTTP %s" % self.status)
-        if self.request_id:
-            extra.append("request id %s" % self.request_id)
-        if extra:
-            text = "%s (%s)" % (text, ", ".join(extra))
-        return text
-
-    def __str__(self):
-        return self.describe()
-
-
-class TransportError(ApiError):
-    """The request did not get an HTTP answer (connection refused or reset, timeout)."""
-
-
-class BudgetExceeded(ApiError):
-    """Retrying stopped because the total time budget ran out."""
-
-
-def _request_id(headers):
-    for name in ("x-ms-request-id", "request-id", "client-request-id", "ActivityId", "x-vss-e2eid",
-                 "x-ms-correlation-request-id"):
-        value = headers.get(name) if headers is not None else None
-        if value:
-            return value
-    return None
-
-
-def parse_error(status, headers, text):
-    """Return ``(code, message, request_id)`` from an error answer of ARM, Graph, Azure DevOps or Entra."""
-    request_id = _request_id(headers)
-    code = None
-    message = None
-    data = None
-    if text:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
-    if isinstance(data, dict):
-        err = data.get("error")
-        if isinstance(err, dict):
-            # ARM (CloudError / ErrorResponse) and Microsoft Graph share this outer shape.
-            code = err.get("code")
-            message = err.get("message")
-            inner = err.get("innerError") or err.get("innererror")
-            while isinstance(inner, dict) and not request_id:
-                request_id = inner.get("request-id") or inner.get("client-request-id")
-                inner = inner.get("innerError") or inner.get("innererror")
-            details = err.get("details")
-            if not message and isinstance(details, list) and details and isinstance(details[0], dict):
-                message = details[0].get("message")
-        elif isinstance(err, str):
-            # Entra ID token endpoint: {"error": "invalid_client", "error_description": "AADSTS...: ..."}
-            code = err
-            message = data.get("error_description") or err
-            request_id = request_id or data.get("correlation_id") or data.get("trace_id")
-        elif "typeKey" in data or "$id" in data or ("message" in data and "eventId" in data):
-            # Azure DevOps: {"$id":"1","message":"...","typeName":"...","typeKey":"...","errorCode":0,"eventId":3000}
-            code = data.get("typeKey") or data.get("typeName")
-            message = data.get("message")
-        elif "message" in data:
-            code = data.get("code")
-            message = data.get("message")
-    if not message:
-        if text:
-            stripped = _SPACE_RE.sub(" ", _TAG_RE.sub(" ", text)).strip()
-            message = stripped[:300] or "empty response"
-        else:
-            message = "HTTP %s with an empty body" % status
-    return code, message, request_id
-
-
-def parse_retry_after(value, now=None):
-    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date), or ``None``."""
-    if value is None:
-        return None
-    value = str(value).strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
-
-
-def quote_segment(segment):
-    """Quote one path segment: ``/``, ``?``, ``#``, ``%`` and spaces never leak into the path."""
-    return quote(str(segment), safe="!$&'()*+,;=:@-._~")
-
-
-def encode_query(params):
-    """``k=v&...`` with RFC 3986 quoting (``%20``, not ``+``) and ``$`` kept literal in OData names."""
-    return urlencode([(k, v) for k, v in params.items() if v is not None], quote_via=quote, safe="$")
-
-
-def join_url(base, *segments):
-    """``base`` + ``/``-joined segments, each quoted. Segments may be ``None`` (skipped)."""
-    base = base.rstrip("/")
-    parts = [quote_segment(s) for s in segments if s is not None and s != ""]
-    if not parts:
-        return base
-    return base + "/" + "/".join(parts)
-
-
-def join_path(base, path):
-    """Append an already-built (and already-quoted) path such as an ARM resource id to ``base``."""
-    return base.rstrip("/") + "/" + path.lstrip("/")
-
-
-def quote_resource_id(resource_id):
-    """Quote every segment of an ARM resource id (``/subscriptions/x/...``) without touching the slashes."""
-    segments = [s for s in resource_id.strip().split("/") if s]
-    return "/" + "/".join(quote_segment(s) for s in segments)
 
 
 class RetryPolicy(object):
@@ -400,7 +251,7 @@ class RestClient(object):
                     body=error.body, service=self.service)
             if wait >= 5:
                 self.progress("%s %s answered %s; retrying in %.1fs (attempt %d of %d)"
-                              % (method, _short(url), error.status or "no response", wait, attempt + 1,
+                              % (method, short_url(url), error.status or "no response", wait, attempt + 1,
                                  policy.max_attempts))
             policy.sleep(wait)
 
@@ -447,10 +298,10 @@ class RestClient(object):
             token = response.header("X-MS-ContinuationToken")
             if next_link:
                 if next_link in seen:
-                    raise ApiError("The service returned the same nextLink twice: %s" % _short(next_link),
+                    raise ApiError("The service returned the same nextLink twice: %s" % short_url(next_link),
                                    method="GET", url=url)
                 seen.add(next_link)
-                self._check_same_origin(next_link)
+                self.check_same_origin(next_link)
                 # nextLink is absolute and carries api-version and the skip token itself.
                 url, params, api_version = next_link, {}, ""
             elif token:
@@ -462,120 +313,27 @@ class RestClient(object):
             else:
                 return
 
-    def _check_same_origin(self, link):
+    def check_same_origin(self, link):
         """Never send the bearer token to a host other than the one we were configured for."""
         mine = urlsplit(self.base_url)
         theirs = urlsplit(link)
         if (mine.scheme, mine.netloc.lower()) != (theirs.scheme, theirs.netloc.lower()):
-            raise ApiError("Refusing to follow a link to another host: %s" % _short(link))
-
-    def wait_for_lro(self, response, timeout=1800.0, interval=5.0, what="operation"):
-        """Follow an ARM long-running operation started by ``response`` to its end.
-
-        Polls ``Azure-AsyncOperation`` when present, else ``Location``; honours ``Retry-After``.
-        Returns the body of the final answer (the operation status or the Location target).
-        Raises :class:`ApiError` when the operation fails or the timeout passes.
-        """
-        policy = self.policy
-        started = policy.clock()
-        async_url = response.header("Azure-AsyncOperation")
-        location = response.header("Location")
-        poll = async_url or location
-        if not poll:
-            state = provisioning_state(response.body)
-            if state is None or state.lower() in LRO_TERMINAL:
-                return self._check_provisioning(response.body, what)
-            # No operation header, but the resource says it is still being worked on: poll it.
-            return self._wait_for_provisioning(response.url, timeout, interval, what, started)
-        self._check_same_origin(poll)
-        wait = parse_retry_after(response.header("Retry-After"))
-        announced = 0.0
-        while True:
-            elapsed = policy.clock() - started
-            wait = interval if wait is None else min(wait, 60.0)
-            if elapsed + wait > timeout:
-                raise ApiError("Timed out after %.0fs waiting for %s to finish (poll %s)" % (elapsed, what, _short(poll)),
-                               code="OperationTimeout")
-            if elapsed - announced >= 30:
-                announced = elapsed
-                self.progress("Still waiting for %s after %.0fs" % (what, elapsed))
-            policy.sleep(wait)
-            answer = self.request("GET", poll, ok=(200, 201, 202, 204), api_version="")
-            wait = parse_retry_after(answer.header("Retry-After"))
-            if async_url:
-                status = str((answer.body or {}).get("status") or "").lower()
-                if status not in LRO_TERMINAL:
-                    continue
-                if status == "succeeded":
-                    return answer.body
-                err = (answer.body or {}).get("error") or {}
-                raise ApiError(err.get("message") or "%s ended with status %s" % (what, status),
-                               status=answer.status, code=err.get("code") or status.capitalize(),
-                               request_id=_request_id(answer.headers), method="GET", url=poll, body=answer.body)
-            if answer.status == 202:
-                continue
-            return answer.body
-
-    def _wait_for_provisioning(self, url, timeout, interval, what, started):
-        policy = self.policy
-        announced = 0.0
-        while True:
-            elapsed = policy.clock() - started
-            if elapsed + interval > timeout:
-                raise ApiError("Timed out after %.0fs waiting for %s to finish provisioning" % (elapsed, what),
-                               code="OperationTimeout")
-            if elapsed - announced >= 30:
-                announced = elapsed
-                self.progress("Still waiting for %s after %.0fs" % (what, elapsed))
-            policy.sleep(interval)
-            answer = self.request("GET", url, api_version="")
-            state = provisioning_state(answer.body)
-            if state is None or state.lower() in LRO_TERMINAL:
-                return self._check_provisioning(answer.body, what)
-
-    @staticmethod
-    def _check_provisioning(body, what):
-        state = provisioning_state(body)
-        if state is not None and state.lower() in ("failed", "canceled", "cancelled"):
-            raise ApiError("%s ended in provisioning state %s" % (what, state), code=state)
-        return body
+            raise ApiError("Refusing to follow a link to another host: %s" % short_url(link))
 
 
 def retry_while(call, should_retry, timeout, policy, progress=None, describe=None, cap=15.0):
-    """Call ``call()`` until it stops raising an :class:`ApiError` that ``should_retry(error)`` accepts.
+    """:func:`~._poll.retry` for callers that hold a timeout in seconds and a policy rather than a deadline.
 
-    For conditions a service reports while it catches up with itself (Entra replication after a
-    principal or app was created, concurrent writes on one parent): waits grow with full jitter
-    between 1 second and ``cap``; past ``timeout`` seconds the last error is raised with a note.
-    ``describe(error, wait)`` returns the progress message for each wait.
+    ``describe(error, wait)`` returns the progress message for a wait. Prefer passing a deadline down to
+    :func:`~._poll.retry`: a timeout given here starts a budget of its own.
     """
-    started = policy.clock()
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return call()
-        except ApiError as exc:
-            if not should_retry(exc):
-                raise
-            elapsed = policy.clock() - started
-            wait = min(cap, max(1.0, policy.backoff(attempt + 1)))
-            if elapsed + wait > timeout:
-                raise ApiError("%s; still failing after %.0fs and %d attempt(s)" % (exc.message, elapsed, attempt),
-                               status=exc.status, code=exc.code, request_id=exc.request_id, method=exc.method,
-                               url=exc.url, body=exc.body)
-            if progress is not None and describe is not None:
-                progress(describe(exc, wait))
-            policy.sleep(wait)
-
-
-def provisioning_state(body):
-    """``properties.provisioningState`` of an ARM resource body, or ``None``."""
-    if isinstance(body, dict):
-        props = body.get("properties")
-        if isinstance(props, dict) and props.get("provisioningState"):
-            return str(props["provisioningState"])
-    return None
+    deadline = Deadline(timeout, clock=policy.clock, sleep=policy.sleep, progress=progress)
+    if describe is None:
+        message = "Waiting for the service to catch up"
+    else:
+        def message(exc):
+            return lambda wait: describe(exc, wait)
+    return retry(call, should_retry, deadline, message, cap=cap, announce_every=0.0)
 
 
 def _is_html(response):
@@ -583,6 +341,6 @@ def _is_html(response):
     return "html" in kind or (response.body is None and response.text.lstrip()[:1] == "<")
 
 
-def _short(url, limit=160):
+def short_url(url, limit=160):
     url = str(url)
     return url if len(url) <= limit else url[:limit] + "..."

@@ -58,11 +58,10 @@ def normalize_fic(body):
 
 
 class IdentityClient(object):
-    """ARM calls for identities and their federated credentials, over an :class:`ArmClient`."""
+    """ARM calls for identities and their federated credentials, over the public methods of an :class:`ArmClient`."""
 
     def __init__(self, arm):
         self.arm = arm
-        self.rest = arm.rest
 
     def get(self, resource_id):
         return normalize_identity(self.arm.get(resource_id, MSI_API))
@@ -71,30 +70,22 @@ class IdentityClient(object):
         body = {"location": location}
         if tags is not None:
             body["tags"] = tags
-        response = self.rest.request("PUT", self.rest.resource_url(resource_id), api_version=MSI_API, body=body,
-                                     ok=(200, 201))
-        return normalize_identity(response.body)
+        return normalize_identity(self.arm.put(resource_id, MSI_API, body))
 
     def delete(self, resource_id):
-        self.rest.request("DELETE", self.rest.resource_url(resource_id), api_version=MSI_API, ok=(200, 204),
-                          not_found_ok=True)
+        self.arm.delete(resource_id, MSI_API)
 
     def resource_group(self, subscription_id, resource_group):
-        return self.rest.get(self.rest.url("subscriptions", subscription_id, "resourcegroups", resource_group),
-                             api_version="2022-09-01", not_found_ok=True)
+        return self.arm.resource_group(subscription_id, resource_group)
 
     def federated_credentials(self, resource_id):
         """The identity's credentials, or ``None`` when the identity does not exist."""
-        found = self.rest.collect(self.rest.resource_url(resource_id, FIC_TYPE), api_version=MSI_API,
-                                  not_found_ok=True)
+        found = self.arm.collect(resource_id, MSI_API, FIC_TYPE)
         return None if found is None else [normalize_fic(item) for item in found]
 
     def put_federated_credential(self, resource_id, name, issuer, subject, audiences):
         body = {"properties": {"issuer": issuer, "subject": subject, "audiences": list(audiences)}}
-        response = self.rest.request("PUT", self.rest.resource_url(resource_id, FIC_TYPE, name), api_version=MSI_API,
-                                     body=body, ok=(200, 201))
-        return normalize_fic(response.body)
+        return normalize_fic(self.arm.put(resource_id, MSI_API, body, FIC_TYPE, name))
 
     def delete_federated_credential(self, resource_id, name):
-        self.rest.request("DELETE", self.rest.resource_url(resource_id, FIC_TYPE, name), api_version=MSI_API,
-                          ok=(200, 204), not_found_ok=True)
+        self.arm.delete(resource_id, MSI_API, FIC_TYPE, name)

@@ -23,10 +23,11 @@ import copy
 import re
 
 from ansible_collections.azdo.identity.plugins.module_utils._arm import ResourceInputError, resolve_reference
-from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal, normalize_id
-from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal
+from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
 from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient
 from ansible_collections.azdo.identity.plugins.module_utils._msi import resolve_identity as msi_resolve_identity
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Pending, poll
 
 POOL_API = "2025-01-21"
 VAULT_API = "2024-11-01"
@@ -35,7 +36,6 @@ POOL_TYPE = "pools"
 VAULT_PROVIDER = "Microsoft.KeyVault"
 VAULT_TYPE = "vaults"
 KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
-MULTIPLE_IDENTITIES_ISSUE = "https://github.com/microsoft/azure-pipelines-agent/issues/4656"
 STORE_NAMES = ("My", "Root")
 TERMINAL_STATES = ("succeeded", "failed", "canceled", "cancelled")
 
@@ -155,11 +155,10 @@ def find_attached(pool, identity_id):
 
 # ---------------------------------------------------------------------------- ARM calls
 class PoolClient(object):
-    """ARM reads and the one write of this module, over an :class:`ArmClient`."""
+    """ARM reads and the one write of this module, over the public methods of an :class:`ArmClient`."""
 
     def __init__(self, arm):
         self.arm = arm
-        self.rest = arm.rest
 
     def get_pool(self, pool_id):
         return normalize_pool(self.arm.get(pool_id, POOL_API))
@@ -170,40 +169,39 @@ class PoolClient(object):
     def get_identity(self, identity_id):
         return IdentityClient(self.arm).get(identity_id)
 
-    def patch_pool(self, pool_id, body, timeout, what):
-        """PATCH and follow the long-running operation to its end; returns the pool as read afterwards.
+    def patch_pool(self, pool_id, body, deadline, what):
+        """PATCH and follow the long-running operation to its end within ``deadline``; returns the pool as read
+        afterwards.
 
         The body is absolute (the whole identity set, the whole fabric profile), so sending it twice has
         the effect of sending it once: the PATCH may be resent after a 5xx or a dropped connection.
         """
-        url = self.rest.resource_url(pool_id)
-        response = self.rest.request("PATCH", url, api_version=POOL_API, body=body, ok=(200, 201, 202), safe=True)
-        self.rest.wait_for_lro(response, timeout=float(timeout), what=what)
+        self.arm.update(pool_id, POOL_API, body, deadline, what)
         after = self.get_pool(pool_id)
         state = (after or {}).get("provisioning_state")
         if state and state.lower() in ("failed", "canceled", "cancelled"):
             raise ApiError("%s ended with the pool in provisioning state %s" % (what, state), code=state)
         return after
 
-    def wait_until_idle(self, pool, timeout, progress, what):
-        """When another operation is still running on the pool, poll it until it ends (or ``timeout``)."""
-        policy = self.rest.policy
-        started = policy.clock()
-        interval = 1.0
-        announced = False
-        while pool is not None and (pool.get("provisioning_state") or "succeeded").lower() not in TERMINAL_STATES:
-            elapsed = policy.clock() - started
-            if elapsed + interval > timeout:
-                raise ApiError("%s is still in provisioning state %s after %.0fs (timeout=%s)"
-                               % (what, pool.get("provisioning_state"), elapsed, timeout), code="OperationTimeout")
-            if not announced:
-                announced = True
-                progress("%s is in provisioning state %s; waiting for that operation to end"
-                         % (what, pool.get("provisioning_state")))
-            policy.sleep(interval)
-            interval = min(interval * 2, 10.0)
-            pool = self.get_pool(pool["id"])
-        return pool
+    def wait_until_idle(self, pool, deadline, what):
+        """When another operation is still running on the pool, poll it until it ends (within ``deadline``)."""
+        if pool is None or not busy(pool):
+            return pool
+        reads = [pool]
+
+        def step():
+            current = reads.pop() if reads else self.get_pool(pool["id"])
+            if current is None or not busy(current):
+                return current
+            return Pending("%s is in provisioning state %s; waiting for that operation to end"
+                           % (what, current.get("provisioning_state")))
+
+        return poll(step, deadline, first=1.0, cap=10.0)
+
+
+def busy(pool):
+    """Whether an operation is still running on the pool (a missing state counts as done)."""
+    return (pool.get("provisioning_state") or "succeeded").lower() not in TERMINAL_STATES
 
 
 # ---------------------------------------------------------------------------- desired state
@@ -299,53 +297,3 @@ def patch_body(pool, identity_block, secrets):
         os_profile["secretsManagementSettings"] = secrets_body(secrets)
         body["properties"] = dict(fabricProfile=fabric)
     return body
-
-
-def predict(pool, identity_block, identity_id, identity, secrets):
-    """The pool as it will read after the PATCH (for check mode)."""
-    after = copy.deepcopy(pool)
-    if identity_block is not None:
-        after["identity_type"] = identity_block["type"]
-        assigned = dict(after.get("user_assigned_identities") or {})
-        for key, value in (identity_block.get("userAssignedIdentities") or {}).items():
-            if value is None:
-                assigned.pop(key, None)
-            elif key not in assigned:
-                assigned[key] = dict(principal_id=(identity or {}).get("principal_id"),
-                                     client_id=(identity or {}).get("client_id"))
-        if "userAssignedIdentities" not in identity_block:
-            assigned = {}
-        after["user_assigned_identities"] = assigned
-    if secrets is not None:
-        after["secrets"] = dict(secrets)
-    return after
-
-
-def public_view(pool, identity_id, identity=None, role_assignment=None, vault=None):
-    """``pool_identity`` as returned (and diffed): only what this module owns."""
-    if not pool:
-        return {}
-    key, entry = find_attached(pool, identity_id)
-    entry = entry or {}
-    secrets = pool.get("secrets")
-    return dict(
-        pool_id=pool.get("id"),
-        provisioning_state=pool.get("provisioning_state"),
-        identity_type=pool.get("identity_type"),
-        user_assigned_identities=sorted(pool.get("user_assigned_identities") or {}, key=normalize_id),
-        identity_attached=key is not None,
-        identity_id=key or identity_id,
-        principal_id=entry.get("principal_id") or (identity or {}).get("principal_id"),
-        client_id=entry.get("client_id") or (identity or {}).get("client_id"),
-        key_vault_id=(vault or {}).get("id"),
-        role_assignment_id=(role_assignment or {}).get("id"),
-        certificates=dict(secrets) if secrets else None,
-    )
-
-
-def multiple_identities_warning(pool_name, remaining):
-    if len(remaining) <= 1:
-        return None
-    return ("Pool %s has %d user-assigned identities (%s). Pipeline agents fail to get tokens when a pool has more "
-            "than one (%s); detach the ones the agents do not need (this module with state=absent)."
-            % (pool_name, len(remaining), ", ".join(name_of(r) for r in remaining), MULTIPLE_IDENTITIES_ISSUE))

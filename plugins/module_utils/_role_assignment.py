@@ -20,7 +20,8 @@ from ansible_collections.azdo.identity.plugins.module_utils._compare import (
     differences, ids_equal, is_guid, normalize_id, stable_guid,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
-from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, retry_while
+from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline, retry
 
 PRINCIPAL_TYPES = ("ServicePrincipal", "User", "Group", "ForeignGroup", "Device")
 MUTABLE_FIELDS = ("description", "condition", "condition_version")
@@ -143,31 +144,26 @@ def _properties(assignment):
     return props
 
 
-def _put_with_replication_retry(arm, scope, name, properties, role_name, principal_timeout, progress):
-    """PUT, retrying ``PrincipalNotFound`` (a principal created moments ago) until ``principal_timeout``
+def _put_with_replication_retry(arm, scope, name, properties, role_name, deadline):
+    """PUT, retrying ``PrincipalNotFound`` (a principal created moments ago) until ``deadline``
     (docs/service-behaviour.md#new-principals-are-not-visible-at-once)."""
-    def describe(exc, wait):
-        return ("Principal %s is not visible to Azure RBAC yet (replication delay); retrying in %.0fs"
-                % (properties["principalId"], wait))
-
-    try:
-        return retry_while(lambda: arm.put_role_assignment(scope, name, properties, role_name),
-                           lambda exc: exc.has_code("PrincipalNotFound"), principal_timeout, arm.rest.policy,
-                           progress, describe)
-    except ApiError as exc:
-        if exc.has_code("PrincipalNotFound"):
-            exc.message = "%s (principal_timeout=%s)" % (exc.message, principal_timeout)
-        raise
+    return retry(lambda: arm.put_role_assignment(scope, name, properties, role_name),
+                 lambda exc: exc.has_code("PrincipalNotFound"), deadline,
+                 "Principal %s is not visible to Azure RBAC yet (replication delay)" % properties["principalId"],
+                 cap=15.0)
 
 
 def ensure_present(arm, scope, role, principal_id, principal_type="ServicePrincipal", description=None,
                    condition=None, condition_version=None, check_mode=False, principal_timeout=300,
-                   progress=None, principal_problem=None):
+                   progress=None, principal_problem=None, deadline=None):
     """Make the assignment exist. Returns ``(changed, before, after)``; in check mode ``after`` is predicted.
 
     ``principal_problem()``, when given, is asked before an assignment is created (in check mode too) and returns
     a message when ``principal_id`` is not a principal of ``principal_type``: ARM accepts a client id as a GUID
     and, with ``principalType`` set, does not look it up, so the mistake would otherwise become a useless grant.
+
+    ``deadline`` bounds the retries while a new principal replicates; without one, ``principal_timeout`` seconds
+    (on the real clock) are allowed.
     """
     progress = progress or (lambda msg: None)
     scope = clean_scope(scope)
@@ -195,8 +191,10 @@ def ensure_present(arm, scope, role, principal_id, principal_type="ServicePrinci
     if check_mode:
         return True, None, desired
     try:
+        if deadline is None:
+            deadline = Deadline(principal_timeout, progress=progress, option="principal_timeout")
         after = _put_with_replication_retry(arm, scope, desired["name"], _properties(desired), role["role_name"],
-                                            principal_timeout, progress)
+                                            deadline)
     except ApiError as exc:
         if not exc.has_code("RoleAssignmentExists"):
             raise

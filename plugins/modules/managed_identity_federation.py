@@ -86,7 +86,8 @@ options:
     default: false
   lock_timeout:
     description:
-      - Seconds to wait for other tasks of this controller writing to the same identity, and to retry HTTP 409.
+      - Seconds to wait, in total, for other tasks of this controller writing to the same identity and to retry
+        HTTP 409. Both waits draw from this one budget.
     type: int
     default: 300
   state:
@@ -159,139 +160,13 @@ federated_credential:
       returned: success
 """
 
-from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
-from ansible_collections.azdo.identity.plugins.module_utils._federation import (
-    FederationError, parent_lock, plan, public, validate, write_with_conflict_retry,
-)
-from ansible_collections.azdo.identity.plugins.module_utils._graph import normalize_fic as graph_fic
-from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
-from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient, resolve_identity
-
-
-class IdentityParent(object):
-    kind = "managed_identity"
-
-    def __init__(self, module, resource_id):
-        self.module = module
-        self.id = resource_id
-        self.client = IdentityClient(module.arm)
-        self.label = "managed identity %s" % resource_id
-
-    def credentials(self):
-        found = self.client.federated_credentials(self.id)
-        if found is None:
-            raise ModuleFailure("The managed identity %s does not exist; create it first (azdo.identity.managed_identity)"
-                                " or fix identity/resource_group/subscription_id" % self.id)
-        return found
-
-    def write(self, name, issuer, subject, audiences, current):
-        return write_with_conflict_retry(
-            lambda: self.client.put_federated_credential(self.id, name, issuer, subject, audiences),
-            self.client.rest.policy, self.module.params["lock_timeout"], self.module.progress, self.id)
-
-    def delete(self, current):
-        write_with_conflict_retry(lambda: self.client.delete_federated_credential(self.id, current["name"]),
-                                  self.client.rest.policy, self.module.params["lock_timeout"], self.module.progress,
-                                  self.id)
-
-
-class ApplicationParent(object):
-    kind = "application"
-
-    def __init__(self, module, reference):
-        self.module = module
-        self.graph = module.graph
-        app = None
-        if is_guid(reference):
-            app = self.graph.application(reference) or self.graph.application_by_app_id(reference)
-        if app is None:
-            raise ModuleFailure("No app registration has object id or application id '%s'; check the application option"
-                                % reference)
-        self.id = app["id"]
-        self.label = "app registration %s (%s)" % (app.get("displayName"), app.get("appId"))
-
-    def credentials(self):
-        return [graph_fic(item) for item in self.graph.federated_credentials(self.id)]
-
-    def write(self, name, issuer, subject, audiences, current):
-        body = {"name": name, "issuer": issuer, "subject": subject, "audiences": list(audiences)}
-        if current is None:
-            return graph_fic(self.graph.create_federated_credential(self.id, body))
-        del body["name"]  # immutable
-        self.graph.update_federated_credential(self.id, current["id"] or current["name"], body)
-        return dict(current, issuer=issuer, subject=subject, audiences=list(audiences))
-
-    def delete(self, current):
-        self.graph.delete_federated_credential(self.id, current["id"] or current["name"])
-
-
-def result(parent, credential):
-    if not credential:
-        return {}
-    out = public(credential)
-    out.update(parent_id=parent.id, parent_type=parent.kind)
-    return out
+from ansible_collections.azdo.identity.plugins.module_utils._federation import ensure
+from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule
 
 
 def run(module):
-    params = module.params
-    audiences = params["audiences"]
-    problem = validate(params["name"], params["issuer"], params["subject"], audiences, params["state"])
-    if problem:
-        raise ModuleFailure(problem)
-    if params["lock_timeout"] <= 0:
-        raise ModuleFailure("lock_timeout must be a positive number of seconds; got %s" % params["lock_timeout"])
-    if params["identity"]:
-        try:
-            resource_id = resolve_identity(params["identity"], params["subscription_id"], params["resource_group"])
-        except ValueError as exc:
-            raise ModuleFailure(str(exc))
-        with module.doing("read", "managed identity %s" % resource_id):
-            parent = IdentityParent(module, resource_id)
-    else:
-        with module.doing("read", "app registration %s" % params["application"]):
-            parent = ApplicationParent(module, params["application"])
-    what = "federated credential '%s' on %s" % (params["name"], parent.label)
-
-    def decide():
-        with module.doing("read", "the federated credentials of %s" % parent.label):
-            existing = parent.credentials()
-        if params["state"] == "absent":
-            current = [c for c in existing if (c["name"] or "").lower() == params["name"].lower()]
-            return ("delete" if current else "none"), (current[0] if current else None)
-        try:
-            return plan(existing, params["name"], params["issuer"], params["subject"], audiences,
-                        params["adopt_existing"])
-        except FederationError as exc:
-            raise ModuleFailure("Cannot create %s: %s" % (what, exc.message))
-
-    if module.check_mode:
-        action, current = decide()
-        return finish(module, parent, action, current, None)
-    # Decide and write under the parent's lock, so parallel tasks see each other's writes.
-    with parent_lock(parent.id, params["lock_timeout"], module.progress):
-        action, current = decide()
-        after = None
-        if action in ("create", "update"):
-            with module.doing(action, what):
-                after = parent.write(params["name"], params["issuer"], params["subject"], audiences, current)
-        elif action == "delete":
-            with module.doing("delete", what):
-                parent.delete(current)
-    return finish(module, parent, action, current, after)
-
-
-def finish(module, parent, action, current, after):
-    params = module.params
-    if action in ("none", "adopt"):
-        module.exit(False, "federated_credential", after=result(parent, current), before=result(parent, current))
-    if action == "delete":
-        module.exit(True, "federated_credential", after={}, before=result(parent, current))
-    if after is None:  # check mode: the prediction
-        after = dict(current or {}, name=(current or {}).get("name") or params["name"], issuer=params["issuer"],
-                     subject=params["subject"], audiences=list(params["audiences"]))
-        after.setdefault("id", None)
-    module.exit(True, "federated_credential", after=result(parent, after), before=result(parent, current))
+    result = ensure(module.context(), module.params)
+    module.exit(result["changed"], "federated_credential", after=result["after"], before=result["before"])
 
 
 def main():

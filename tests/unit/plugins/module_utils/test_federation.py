@@ -9,9 +9,13 @@ import time
 
 import pytest
 
+from fakes import FakeClock
+
 from ansible_collections.azdo.identity.plugins.module_utils._federation import (
-    FederationError, parent_lock, plan, validate,
+    FederationError, parent_lock, plan, validate, write_with_conflict_retry,
 )
+from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline
 
 ISSUER = "https://login.microsoftonline.com/t/v2.0"
 AUD = ["api://AzureADTokenExchange"]
@@ -65,7 +69,7 @@ def test_plan_limit_of_twenty_only_for_new_names():
 
 
 def _hold(parent, queue, hold):
-    with parent_lock(parent, timeout=30):
+    with parent_lock(parent, Deadline(30)):
         queue.put(("in", time.monotonic()))
         time.sleep(hold)
         queue.put(("out", time.monotonic()))
@@ -81,3 +85,37 @@ def test_parent_lock_serializes_processes():
         worker.join(30)
     events = sorted((queue.get() for dummy in range(6)), key=lambda e: e[1])
     assert [e[0] for e in events] == ["in", "out"] * 3  # never two inside at once
+
+
+def test_waiting_for_the_lock_draws_from_the_deadline():
+    """Another holder keeps the lock: the wait uses the deadline's clock, ends at it, and says so."""
+    clock = FakeClock()
+    messages = []
+    parent = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/held"
+    with parent_lock(parent, Deadline(30)):
+        with pytest.raises(FederationError) as info:
+            with parent_lock(parent, Deadline(20, clock.clock, clock.sleep, messages.append, "lock_timeout")):
+                pytest.fail("entered a lock another holder has")
+    assert info.value.code == "LockTimeout" and "gave up after 20s (lock_timeout=20s)" in info.value.message
+    assert clock.now - 1000.0 == pytest.approx(20) and all(s <= 0.55 for s in clock.sleeps)
+    assert len(messages) == 1 and "other tasks writing federated credentials" in messages[0]
+    with parent_lock(parent, Deadline(1, clock.clock, clock.sleep)):
+        pass  # released
+
+
+def test_conflicting_writes_are_retried_within_the_same_deadline():
+    clock = FakeClock()
+    deadline = Deadline(10, clock.clock, clock.sleep, None, "lock_timeout")
+    answers = [ApiError("busy", status=409, code="Conflict")] * 2 + ["written"]
+
+    def call():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    clock.now += 4  # four seconds of the budget already went to waiting for the lock
+    assert write_with_conflict_retry(call, deadline, "parent") == "written"
+    with pytest.raises(ApiError) as info:
+        write_with_conflict_retry(lambda: (_ for _ in ()).throw(ApiError("busy", status=409)), deadline, "parent")
+    assert "gave up after 10s (lock_timeout=10s)" in info.value.message and clock.now - 1000.0 == pytest.approx(10)

@@ -12,10 +12,11 @@ import requests
 
 from fakes import FakeRaw
 
-from ansible_collections.azdo.identity.plugins.module_utils._http import (
-    ApiError, BudgetExceeded, RetryPolicy, TransportError, encode_query, join_url, parse_error, parse_retry_after,
-    quote_resource_id, quote_segment,
-)
+from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, BudgetExceeded, RetryPolicy, TransportError
+from ansible_collections.azdo.identity.plugins.module_utils._http_errors import parse_error, parse_retry_after
+from ansible_collections.azdo.identity.plugins.module_utils._url import encode_query, join_url, quote_resource_id, quote_segment
+from ansible_collections.azdo.identity.plugins.module_utils._lro import wait_for_lro
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline
 
 
 # ---------------------------------------------------------------- error shapes
@@ -247,44 +248,57 @@ def _started(headers, body=None, status=201):
                               url="https://arm.example/pool?api-version=1"))()
 
 
+def _deadline(clock, seconds=1800, option="timeout", progress=None):
+    return Deadline(seconds, clock.clock, clock.sleep, progress, option)
+
+
 def test_lro_async_operation_to_success(make_client, clock):
     statuses = iter([{"status": "InProgress"}, {"status": "InProgress"}, {"status": "Succeeded"}])
     client, session = make_client(lambda m, u, k: FakeRaw(200, next(statuses), {"Retry-After": "1"}))
-    body = client.wait_for_lro(_started({"Azure-AsyncOperation": "https://arm.example/op/1"}), interval=3)
+    body = wait_for_lro(client, _started({"Azure-AsyncOperation": "https://arm.example/op/1", "Retry-After": "3"}),
+                        _deadline(clock))
     assert body["status"] == "Succeeded"
     assert len(session.sent) == 3
-    assert clock.sleeps == [3, 1.0, 1.0]
+    assert clock.sleeps == [3.0, 1.0, 1.0]  # Retry-After, exactly
 
 
-def test_lro_failure_carries_service_error(make_client):
+def test_lro_failure_carries_service_error(make_client, clock):
     failed = {"status": "Failed", "error": {"code": "ResourceCreationValidateFailed",
                                             "message": "The resource validation failed."}}
     client = make_client([FakeRaw(200, failed)])[0]
     with pytest.raises(ApiError) as info:
-        client.wait_for_lro(_started({"Azure-AsyncOperation": "https://arm.example/op/1"}), interval=0)
+        wait_for_lro(client, _started({"Azure-AsyncOperation": "https://arm.example/op/1"}), _deadline(clock))
     assert info.value.code == "ResourceCreationValidateFailed"
 
 
-def test_lro_location_polling(make_client):
+def test_lro_location_polling(make_client, clock):
     client, session = make_client([FakeRaw(202), FakeRaw(202), FakeRaw(204)])
-    client.wait_for_lro(_started({"Location": "https://arm.example/loc/1"}, status=202), interval=0)
+    wait_for_lro(client, _started({"Location": "https://arm.example/loc/1"}, status=202), _deadline(clock))
     assert len(session.sent) == 3
 
 
-def test_lro_provisioning_state_polling(make_client):
+def test_lro_provisioning_state_polling(make_client, clock):
     client, session = make_client([FakeRaw(200, {"properties": {"provisioningState": "Provisioning"}}),
                                    FakeRaw(200, {"properties": {"provisioningState": "Succeeded"}})])
-    body = client.wait_for_lro(_started({}, {"properties": {"provisioningState": "Accepted"}}), interval=0)
+    body = wait_for_lro(client, _started({}, {"properties": {"provisioningState": "Accepted"}}), _deadline(clock))
     assert body["properties"]["provisioningState"] == "Succeeded"
     assert len(session.sent) == 2
 
 
-def test_lro_timeout(make_client, clock):
+def test_lro_waits_to_the_deadline_and_says_how_long(make_client, clock):
+    """A timeout of 1s waits 1s (not 0s) and names the option; a longer one ends exactly at its deadline."""
     client = make_client(lambda m, u, k: FakeRaw(200, {"status": "InProgress"}))[0]
     with pytest.raises(ApiError) as info:
-        client.wait_for_lro(_started({"Azure-AsyncOperation": "https://arm.example/op/1"}), timeout=20, interval=5)
-    assert info.value.code == "OperationTimeout"
-    assert clock.now - 1000.0 <= 20
+        wait_for_lro(client, _started({"Azure-AsyncOperation": "https://arm.example/op/1"}), _deadline(clock, 1),
+                     what="the update")
+    assert info.value.code == "OperationTimeout" and clock.now - 1000.0 == pytest.approx(1.0)
+    assert info.value.message.startswith("Timed out after 1.0s (timeout=1s): Waiting for the update to finish")
+    messages = []
+    with pytest.raises(ApiError) as info:
+        wait_for_lro(client, _started({"Azure-AsyncOperation": "https://arm.example/op/1"}),
+                     _deadline(clock, 100, progress=messages.append))
+    assert clock.now - 1001.0 == pytest.approx(100) and "after 100s (timeout=100s)" in info.value.message
+    assert messages and all("timeout=100s" in m for m in messages)
 
 
 def test_collect_all_pages_or_none_when_parent_missing(make_client):

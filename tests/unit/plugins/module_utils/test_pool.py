@@ -15,11 +15,15 @@ from fakes import FakeRaw
 
 from ansible_collections.azdo.identity.plugins.module_utils._arm import ArmClient
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline
 from ansible_collections.azdo.identity.plugins.module_utils._pool import (
-    PoolClient, PoolInputError, certificate_problem, identity_change, multiple_identities_warning, normalize_pool,
-    normalize_vault, patch_body, predict, public_view, resolve_identity, resolve_pool, resolve_vault, secrets_change,
+    PoolClient, PoolInputError, certificate_problem, identity_change, normalize_pool, normalize_vault, patch_body,
+    resolve_identity, resolve_pool, resolve_vault, secrets_change,
 )
-from ansible_collections.azdo.identity.plugins.modules import managed_devops_pool_identity as module
+from ansible_collections.azdo.identity.plugins.module_utils import _pool_identity as pool_identity
+from ansible_collections.azdo.identity.plugins.module_utils._pool_identity import (
+    multiple_identities_warning, predict, public_view,
+)
 
 SUB = "00000000-0000-0000-0000-00000000000a"
 RG = "/subscriptions/%s/resourceGroups/rg-build" % SUB
@@ -130,6 +134,10 @@ class PoolService(object):
         return FakeRaw(404, {"error": {"code": "ResourceNotFound", "message": url}})
 
 
+def deadline(clock, seconds, messages=None):
+    return Deadline(seconds, clock.clock, clock.sleep, messages.append if messages is not None else None, "timeout")
+
+
 def client_for(make_client, service):
     rest, session = make_client(service)
     return PoolClient(ArmClient(rest)), session
@@ -199,17 +207,17 @@ def params(**overrides):
     (dict(certificates=["https://kv-build.vault.azure.net/certificates/c"]), ["certificates", "/secrets/"]),
 ])
 def test_module_validation_before_any_request(overrides, words):
-    message = module.validate(params(**overrides))
+    message = pool_identity.validate(params(**overrides))
     for word in words:
         assert word in message
 
 
 def test_module_references_reject_a_certificate_of_another_vault():
-    assert module.validate(params(certificates=["https://kv-other.vault.azure.net/secrets/c"])) is None
+    assert pool_identity.validate(params(certificates=["https://kv-other.vault.azure.net/secrets/c"])) is None
     with pytest.raises(PoolInputError) as info:
-        module.references(params(certificates=["https://kv-other.vault.azure.net/secrets/c"]))
+        pool_identity.references(params(certificates=["https://kv-other.vault.azure.net/secrets/c"]))
     assert "key_vault 'kv-build'" in str(info.value)
-    pool_id, identity_id, vault_id = module.references(params(pool=POOL_ID, resource_group=None, subscription_id=None))
+    pool_id, identity_id, vault_id = pool_identity.references(params(pool=POOL_ID, resource_group=None, subscription_id=None))
     assert (pool_id, identity_id) == (POOL_ID, MI) and vault_id.startswith(RG)
 
 
@@ -319,44 +327,44 @@ def test_patch_follows_the_location_until_done(make_client, clock):
     client, session = client_for(make_client, service)
     pool = client.get_pool(POOL_ID)
     body = patch_body(pool, identity_change(pool, MI, True)[0], None)
-    after = client.patch_pool(POOL_ID, body, 600, "the update")
+    after = client.patch_pool(POOL_ID, body, deadline(clock, 600), "the update")
     assert MI in after["user_assigned_identities"]
     assert [s["method"] for s in session.sent] == ["GET", "PATCH", "GET", "GET", "GET", "GET", "GET"]
     assert len(clock.sleeps) == 4 and all(2.0 <= s <= 2.3 for s in clock.sleeps)  # Retry-After honoured
 
 
-def test_patch_is_resent_after_503_because_the_body_is_absolute(make_client):
+def test_patch_is_resent_after_503_because_the_body_is_absolute(make_client, clock):
     service = PoolService(pool_body(), polls=0, status_503=2)
     client, session = client_for(make_client, service)
     pool = client.get_pool(POOL_ID)
-    client.patch_pool(POOL_ID, patch_body(pool, identity_change(pool, MI, True)[0], None), 600, "the update")
+    client.patch_pool(POOL_ID, patch_body(pool, identity_change(pool, MI, True)[0], None), deadline(clock, 600), "the update")
     assert [s["method"] for s in session.sent].count("PATCH") == 3 and len(service.patches) == 1
 
 
-def test_synchronous_patch_answer(make_client):
+def test_synchronous_patch_answer(make_client, clock):
     service = PoolService(pool_body(), sync=True)
     client, session = client_for(make_client, service)
     pool = client.get_pool(POOL_ID)
-    after = client.patch_pool(POOL_ID, patch_body(pool, identity_change(pool, MI, True)[0], None), 600, "u")
+    after = client.patch_pool(POOL_ID, patch_body(pool, identity_change(pool, MI, True)[0], None), deadline(clock, 600), "u")
     assert MI in after["user_assigned_identities"] and [s["method"] for s in session.sent] == ["GET", "PATCH", "GET"]
 
 
-def test_failed_provisioning_carries_the_service_message(make_client):
+def test_failed_provisioning_carries_the_service_message(make_client, clock):
     service = PoolService(pool_body(), polls=1, fail="image could not be prepared")
     client = client_for(make_client, service)[0]
     pool = client.get_pool(POOL_ID)
     with pytest.raises(ApiError) as info:
-        client.patch_pool(POOL_ID, patch_body(pool, identity_change(pool, MI, True)[0], None), 600, "u")
+        client.patch_pool(POOL_ID, patch_body(pool, identity_change(pool, MI, True)[0], None), deadline(clock, 600), "u")
     assert info.value.code == "PoolProvisioningFailed" and "image could not be prepared" in info.value.message
 
 
-def test_pool_left_failed_is_reported(make_client):
+def test_pool_left_failed_is_reported(make_client, clock):
     service = PoolService(pool_body(), sync=True)
     service.body["properties"]["provisioningState"] = "Failed"
     client = client_for(make_client, service)[0]
     pool = normalize_pool(pool_body())
     with pytest.raises(ApiError) as info:
-        client.patch_pool(POOL_ID, patch_body(pool, identity_change(pool, MI, True)[0], None), 600, "the update")
+        client.patch_pool(POOL_ID, patch_body(pool, identity_change(pool, MI, True)[0], None), deadline(clock, 600), "the update")
     assert "provisioning state Failed" in info.value.message
 
 
@@ -365,8 +373,9 @@ def test_lro_timeout(make_client, clock):
     client = client_for(make_client, service)[0]
     pool = client.get_pool(POOL_ID)
     with pytest.raises(ApiError) as info:
-        client.patch_pool(POOL_ID, patch_body(pool, identity_change(pool, MI, True)[0], None), 30, "the update")
-    assert info.value.code == "OperationTimeout" and clock.now - 1000.0 <= 31
+        client.patch_pool(POOL_ID, patch_body(pool, identity_change(pool, MI, True)[0], None), deadline(clock, 30), "the update")
+    assert info.value.code == "OperationTimeout" and clock.now - 1000.0 == pytest.approx(30)
+    assert "Timed out after 30s (timeout=30s): Waiting for the update to finish" in info.value.message
 
 
 def test_wait_until_idle_polls_a_busy_pool_then_times_out(make_client, clock):
@@ -379,9 +388,34 @@ def test_wait_until_idle_polls_a_busy_pool_then_times_out(make_client, clock):
 
     client = client_for(make_client, handler)[0]
     messages = []
-    idle = client.wait_until_idle(normalize_pool(pool_body(state="Provisioning")), 600, messages.append, "Pool p")
-    assert idle["provisioning_state"] == "Succeeded" and len(messages) == 1 and clock.sleeps == [1.0, 2.0, 4.0]
+    idle = client.wait_until_idle(normalize_pool(pool_body(state="Provisioning")), deadline(clock, 600, messages),
+                                  "Pool p")
+    assert idle["provisioning_state"] == "Succeeded" and len(messages) == 1 and len(clock.sleeps) == 3
+    assert [round(s) for s in clock.sleeps] == [1, 2, 4]  # growing, 10% jitter at most
     busy = client_for(make_client, PoolService(pool_body(state="Updating")))[0]
+    started = clock.now
     with pytest.raises(ApiError) as info:
-        busy.wait_until_idle(normalize_pool(pool_body(state="Updating")), 20, messages.append, "Pool p")
-    assert info.value.code == "OperationTimeout" and "timeout=20" in info.value.message
+        busy.wait_until_idle(normalize_pool(pool_body(state="Updating")), deadline(clock, 20, messages), "Pool p")
+    assert info.value.code == "OperationTimeout" and "after 20s (timeout=20s)" in info.value.message
+    assert clock.now - started == pytest.approx(20)
+
+
+def test_one_budget_for_waiting_and_updating(make_client, clock):
+    """The wait for a running operation and the update's own operation draw from one deadline: together
+    they end at ``timeout``, not at twice it."""
+    states = iter(["Updating"] * 3 + ["Succeeded"] * 1000)
+    service = PoolService(pool_body(), polls=1000)
+
+    def handler(method, url, kwargs):
+        if method == "GET" and "operationResults" not in url:
+            service.body["properties"]["provisioningState"] = next(states)
+        return service(method, url, kwargs)
+
+    client = client_for(make_client, handler)[0]
+    budget = deadline(clock, 60)
+    pool = client.wait_until_idle(normalize_pool(pool_body(state="Updating")), budget, "Pool p")
+    spent = clock.now - 1000.0
+    assert spent > 0
+    with pytest.raises(ApiError) as info:
+        client.patch_pool(POOL_ID, patch_body(pool, identity_change(pool, MI, True)[0], None), budget, "the update")
+    assert clock.now - 1000.0 == pytest.approx(60) and "after 60s (timeout=60s)" in info.value.message

@@ -13,7 +13,8 @@ from fakes import FakeClock
 
 from ansible_collections.azdo.identity.plugins.module_utils._arm import normalize_role_assignment, role_guid
 from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal
-from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, RetryPolicy
+from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline
 from ansible_collections.azdo.identity.plugins.module_utils._role_assignment import (
     RoleAssignmentError, assignment_name, ensure_absent, ensure_present, resolve_role, validate_scope,
 )
@@ -33,8 +34,6 @@ class FakeArm(object):
         self.reads = []
         self.not_found_times = not_found_times
         self.can_list = can_list
-        self.rest = type("Rest", (), {})()
-        self.rest.policy = RetryPolicy(sleep=clock.sleep, clock=clock.clock)
 
     def _def(self, guid):
         return dict(id="%s/providers/Microsoft.Authorization/roleDefinitions/%s" % (SUB, guid), name=guid,
@@ -169,20 +168,22 @@ def test_principal_not_found_is_retried_until_replicated():
     clock = FakeClock()
     arm = FakeArm(clock, not_found_times=3)
     messages = []
-    changed, after = ensure_present(arm, RG, reader(arm), PRINCIPAL, principal_timeout=120,
-                                    progress=messages.append)[0::2]
+    deadline = Deadline(120, clock.clock, clock.sleep, messages.append, "principal_timeout")
+    changed, after = ensure_present(arm, RG, reader(arm), PRINCIPAL, deadline=deadline)[0::2]
     assert changed and len(arm.writes) == 4 and len(clock.sleeps) == 3
     assert all(1.0 <= s <= 15.0 for s in clock.sleeps)
-    assert "replication delay" in messages[0]
+    assert "replication delay" in messages[0] and "principal_timeout=120s" in messages[0]
 
 
 def test_principal_not_found_gives_up_at_timeout():
     clock = FakeClock()
     arm = FakeArm(clock, not_found_times=1000)
     with pytest.raises(ApiError) as info:
-        ensure_present(arm, RG, reader(arm), PRINCIPAL, principal_timeout=30)
-    assert info.value.code == "PrincipalNotFound" and "principal_timeout=30" in info.value.message
-    assert clock.now - 1000.0 <= 30
+        ensure_present(arm, RG, reader(arm), PRINCIPAL, deadline=Deadline(30, clock.clock, clock.sleep, None,
+                                                                          "principal_timeout"))
+    # It retries up to the deadline itself (never gives up early) and says how long it waited, under which option.
+    assert info.value.code == "PrincipalNotFound" and "gave up after 30s (principal_timeout=30s)" in info.value.message
+    assert clock.now - 1000.0 == pytest.approx(30)
 
 
 def test_absent_removes_whatever_the_name(arm):

@@ -15,7 +15,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.azdo.identity.plugins.module_utils import _endpoint, _federation, _issuer, _msi, _pool
+from ansible_collections.azdo.identity.plugins.module_utils import _endpoint, _federation, _issuer, _msi, _pool, _pool_identity
 from ansible_collections.azdo.identity.plugins.module_utils._arm import normalize_role_assignment
 from ansible_collections.azdo.identity.plugins.module_utils._azdo import normalize_entitlement
 from ansible_collections.azdo.identity.plugins.module_utils._graph import normalize_application
@@ -65,7 +65,7 @@ def assignment():
 def pool():
     body = {"id": GUID, "identity": {"type": "UserAssigned", "userAssignedIdentities": {MI_ID: {}}},
             "properties": {"provisioningState": "Succeeded"}}
-    return _pool.public_view(_pool.normalize_pool(body), MI_ID)
+    return _pool_identity.public_view(_pool.normalize_pool(body), MI_ID)
 
 
 CASES = [
@@ -78,7 +78,7 @@ CASES = [
     ("role_assignment_info", "role_assignments", assignment),
     ("managed_identity", "managed_identity", lambda: _msi.normalize_identity({"id": MI_ID, "properties": {}})),
     ("managed_identity_federation", "federated_credential",
-     # the module adds the parent it wrote to (managed_identity_federation.result)
+     # _federation.result adds the parent it wrote to
      lambda: dict(_federation.public(dict(id=GUID, name="n", issuer="i", subject="s", audiences=[])),
                   parent_id=MI_ID, parent_type="managed_identity")),
     ("managed_devops_pool_identity", "pool_identity", pool),
