@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.azdo.identity.plugins.module_utils._graph import normalize_application, normalize_password
+from ansible_collections.azdo.identity.plugins.module_utils._graph import LAG_TIMEOUT, normalize_application, normalize_password
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, failing_to
 
 
@@ -165,7 +165,7 @@ def ensure(ctx, params, hidden):
         changed = True
         if not ctx.check_mode:
             with failing_to("create", "the service principal of app %s" % app["app_id"]):
-                sp_id = graph.create_service_principal(app["app_id"], ctx.progress)["id"]
+                sp_id = graph.create_service_principal(app["app_id"], ctx.deadline(LAG_TIMEOUT))["id"]
 
     secret_meta, secret_text = None, None
     if secret:

@@ -258,3 +258,24 @@ def normalize_entitlement(body):
                 access_level=ACCESS_LEVEL_NAMES.get(license_type, license_type), account_license_type=license_type,
                 license_display_name=access.get("licenseDisplayName"), status=access.get("status"),
                 project_entitlements=projects)
+
+
+def entitlement_of_answer(body):
+    """The entitlement in a POST or PATCH answer (``servicePrincipalEntitlement``, else the operation result)."""
+    body = body or {}
+    found = body.get("servicePrincipalEntitlement")
+    if not found:
+        results = [body.get("operationResult")] + list(body.get("operationResults") or [])
+        for result in results:
+            if isinstance(result, dict) and result.get("result"):
+                found = result["result"]
+                break
+    return found
+
+
+def answer_id(body):
+    body = body or {}
+    for result in [body.get("operationResult")] + list(body.get("operationResults") or []):
+        if isinstance(result, dict) and result.get("servicePrincipalId"):
+            return result["servicePrincipalId"]
+    return None

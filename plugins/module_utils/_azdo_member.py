@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ansible_collections.azdo.identity.plugins.module_utils import _directory as directory
 from ansible_collections.azdo.identity.plugins.module_utils._azdo import (
-    ACCESS_LEVEL_NAMES, GROUP_NAMES, descriptor_key, normalize_entitlement,
+    ACCESS_LEVEL_NAMES, GROUP_NAMES, answer_id, descriptor_key, entitlement_of_answer, normalize_entitlement,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, OperationError, failing_to
@@ -150,27 +150,6 @@ def new_member(principal_id, directory_entry, license_type, projects):
                 access_level=ACCESS_LEVEL_NAMES.get(license_type), account_license_type=license_type,
                 license_display_name=LICENSE_DISPLAY.get(license_type), status=None,
                 project_entitlements=sort_projects(_project_entry(pid, name, group) for pid, name, group in projects or []))
-
-
-def entitlement_of_answer(body):
-    """The entitlement in a POST or PATCH answer (``servicePrincipalEntitlement``, else the operation result)."""
-    body = body or {}
-    found = body.get("servicePrincipalEntitlement")
-    if not found:
-        results = [body.get("operationResult")] + list(body.get("operationResults") or [])
-        for result in results:
-            if isinstance(result, dict) and result.get("result"):
-                found = result["result"]
-                break
-    return found
-
-
-def answer_id(body):
-    body = body or {}
-    for result in [body.get("operationResult")] + list(body.get("operationResults") or []):
-        if isinstance(result, dict) and result.get("servicePrincipalId"):
-            return result["servicePrincipalId"]
-    return None
 
 
 # ---------------------------------------------------------------------------------------------- reading

@@ -11,7 +11,8 @@ not be found by the next call), so the few calls that follow a create retry thos
 
 from __future__ import annotations
 
-from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, retry_while
+from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline, retry
 
 GRAPH_VERSION = "v1.0"
 # How long to retry the answers Graph gives while a write has not reached every replica yet
@@ -104,16 +105,18 @@ class GraphClient(object):
     def service_principal_by_app_id(self, app_id):
         return self.rest.get(self.rest.url(key_segment("servicePrincipals", "appId", app_id)), not_found_ok=True)
 
-    def create_service_principal(self, app_id, progress=None):
+    def create_service_principal(self, app_id, deadline=None):
+        """POST the app's service principal, waiting out Graph's replication lag within ``deadline`` (default: a
+        budget of ``LAG_TIMEOUT`` seconds on the REST client's clock)."""
         def call():
             return self.rest.request("POST", self.rest.url("servicePrincipals"), body={"appId": app_id},
                                      ok=(201,)).body
 
-        def describe(exc, wait):
-            return "Microsoft Graph does not see application %s yet; retrying in %.0fs" % (app_id, wait)
-
+        if deadline is None:
+            deadline = Deadline(LAG_TIMEOUT, clock=self.rest.policy.clock, sleep=self.rest.policy.sleep)
         try:
-            return retry_while(call, is_replication_lag, LAG_TIMEOUT, self.rest.policy, progress, describe)
+            return retry(call, is_replication_lag, deadline,
+                         "Microsoft Graph does not see application %s yet" % app_id, cap=15.0)
         except ApiError as exc:
             if exc.status == 409 or exc.has_code("Request_MultipleObjectsWithSameKeyValue"):
                 # Created by a previous attempt whose answer was lost: read it instead.

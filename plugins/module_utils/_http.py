@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 from ansible_collections.azdo.identity.plugins.module_utils._http_errors import (
     ApiError, BudgetExceeded, TransportError, parse_error, parse_retry_after,
 )
-from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline, retry
 from ansible_collections.azdo.identity.plugins.module_utils._url import (
     encode_query, join_path, join_url, quote_resource_id,
 )
@@ -319,21 +318,6 @@ class RestClient(object):
         theirs = urlsplit(link)
         if (mine.scheme, mine.netloc.lower()) != (theirs.scheme, theirs.netloc.lower()):
             raise ApiError("Refusing to follow a link to another host: %s" % short_url(link))
-
-
-def retry_while(call, should_retry, timeout, policy, progress=None, describe=None, cap=15.0):
-    """:func:`~._poll.retry` for callers that hold a timeout in seconds and a policy rather than a deadline.
-
-    ``describe(error, wait)`` returns the progress message for a wait. Prefer passing a deadline down to
-    :func:`~._poll.retry`: a timeout given here starts a budget of its own.
-    """
-    deadline = Deadline(timeout, clock=policy.clock, sleep=policy.sleep, progress=progress)
-    if describe is None:
-        message = "Waiting for the service to catch up"
-    else:
-        def message(exc):
-            return lambda wait: describe(exc, wait)
-    return retry(call, should_retry, deadline, message, cap=cap, announce_every=0.0)
 
 
 def _is_html(response):

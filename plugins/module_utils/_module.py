@@ -110,15 +110,6 @@ def explain(exc, params):
     return text
 
 
-class ModuleFailure(Exception):
-    """Raised inside a module to stop with a message (and optional extra result keys)."""
-
-    def __init__(self, msg, **extra):
-        super(ModuleFailure, self).__init__(msg)
-        self.msg = msg
-        self.extra = extra
-
-
 class AzureModule(object):
     """A thin wrapper over :class:`AnsibleModule` for this collection's Azure modules."""
 
@@ -283,8 +274,6 @@ class AzureModule(object):
         """Call ``function(self)``; every failure of the collection's kinds ends the task cleanly, in one shape."""
         try:
             function(self)
-        except ModuleFailure as exc:
-            self.fail(exc.msg, **exc.extra)
         except InputError as exc:
             self.fail(str(exc))
         except ApiError as exc:

@@ -26,8 +26,9 @@ from ansible_collections.azdo.identity.plugins.module_utils._directory import (
     describe_identity, federated_credentials_of, identity_behind,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._endpoint import (
-    SCHEMES, Desired, complete, convertible, normalize, operation_state, revert_blocked,
+    SCHEMES, Desired, convertible, normalize, operation_state, revert_blocked,
 )
+from ansible_collections.azdo.identity.plugins.module_utils._endpoint_options import complete
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, failing_to
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, TransportError
 from ansible_collections.azdo.identity.plugins.module_utils._poll import Pending

@@ -54,7 +54,7 @@ class FakeGraph(object):
     def service_principal_by_app_id(self, app_id):
         return self.sps.get(app_id)
 
-    def create_service_principal(self, app_id, progress=None):
+    def create_service_principal(self, app_id, deadline=None):
         self._write("sp")
         self.sps[app_id] = {"id": str(uuid.uuid4()), "appId": app_id}
         return self.sps[app_id]

@@ -20,7 +20,7 @@ from ansible_collections.azdo.identity.plugins.module_utils._azdo import (
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, RetryPolicy
 from ansible_collections.azdo.identity.plugins.module_utils._context import Context
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
-from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure, explain
+from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, explain
 from ansible_collections.azdo.identity.plugins.module_utils import _azdo_member as member
 from ansible_collections.azdo.identity.plugins.modules import azdo_service_principal as sp
 
@@ -145,6 +145,14 @@ class Organization(object):
                 return FakeRaw(200, {"isSuccess": ok, "operationResults": results,
                                      "servicePrincipalEntitlement": self.entitlement(member)})
         return FakeRaw(404, {"message": "unexpected %s %s" % (method, rel), "typeKey": "Unexpected"})
+
+
+class ModuleFailure(Exception):
+    """How AzureModule.run() ends a task: the message and the extra result keys (status, error_code)."""
+
+    def __init__(self, msg, **extra):
+        super(ModuleFailure, self).__init__(msg)
+        self.msg, self.extra = msg, extra
 
 
 class Exited(Exception):

@@ -10,7 +10,6 @@ import pytest
 
 from fakes import FakeClock
 
-from ansible_collections.azdo.identity.plugins.module_utils._http import RetryPolicy, retry_while
 from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
 from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline, Pending, PollTimeout, poll, retry
 
@@ -89,18 +88,3 @@ def test_retry_retries_only_what_it_is_told_and_shares_the_deadline():
         retry(lambda: (_ for _ in ()).throw(ApiError("lag", code="PrincipalNotFound")),
               lambda exc: True, budget, "Waiting for replication")
     assert clock.now - 1000.0 == pytest.approx(10) and "gave up after 10s (principal_timeout=10s)" in info.value.message
-
-
-def test_retry_while_keeps_its_callers_wording_on_the_same_loop():
-    clock, messages = FakeClock(), []
-    policy = RetryPolicy(sleep=clock.sleep, clock=clock.clock)
-    failures = [ApiError("lag", status=404)] * 2
-
-    def call():
-        if failures:
-            raise failures.pop()
-        return "ok"
-
-    assert retry_while(call, lambda exc: exc.status == 404, 60, policy, messages.append,
-                       lambda exc, wait: "Not visible yet; retrying in %.0fs" % wait) == "ok"
-    assert len(messages) == 2 and all(m.startswith("Not visible yet; retrying in ") for m in messages)

@@ -19,8 +19,9 @@ from fakes import FakeClock
 from ansible_collections.azdo.identity.plugins.module_utils._azdo import is_missing_endpoint, organization_url, service_url
 from ansible_collections.azdo.identity.plugins.module_utils._context import Context
 from ansible_collections.azdo.identity.plugins.module_utils._endpoint import (
-    complete, convertible, normalize, parse_deadline, revert_blocked,
+    convertible, normalize, parse_deadline, revert_blocked,
 )
+from ansible_collections.azdo.identity.plugins.module_utils._endpoint_options import complete
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError, TransportError
 from ansible_collections.azdo.identity.plugins.module_utils._pipeline_permissions import desired, patch_for
