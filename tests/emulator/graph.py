@@ -24,6 +24,7 @@ import time
 import uuid
 from urllib.parse import quote, urlencode, urlsplit
 
+from . import clock
 from .state import StateExtension, register_extension
 from .tokens import TokenError
 from .web import HttpError, Request, Response, is_guid
@@ -203,7 +204,7 @@ def _lag(emu) -> float:
 
 def _visible(emu, record: dict) -> bool:
     """Objects younger than ``graph_replication_lag`` are not yet readable (read-after-write lag [I-GREPL])."""
-    return time.time() - record.get("createdAt", 0) >= _lag(emu)
+    return clock.now() - record.get("createdAt", 0) >= _lag(emu)
 
 
 def _tenant(req: Request) -> str:
@@ -589,7 +590,7 @@ def _create_app(emu, req: Request, body: dict, unique_name: str | None = None) -
     state = emu.state
     app_id = str(uuid.uuid4())
     app = {"appId": app_id, "displayName": updates["displayName"], "tenantId": tid, "principalId": None, "secrets": [],
-           "certificates": [], "federatedIdentityCredentials": [], "createdAt": time.time(), "id": str(uuid.uuid4()),
+           "certificates": [], "federatedIdentityCredentials": [], "createdAt": clock.now(), "id": str(uuid.uuid4()),
            "uniqueName": None, "signInAudience": DEFAULT_SIGN_IN_AUDIENCE, "graph": {}, "graphSeq": state.next_seq()}
     _store_app_props(app, updates)
     state.applications[(tid, app_id)] = app
@@ -648,7 +649,7 @@ def delete_application(emu, req: Request) -> Response:
         state.principals.pop(sp["id"], None)
     state.applications.pop((app["tenantId"], app["appId"]), None)
     _ext(emu).deleted[app["id"]] = {"kind": "application", "record": app, "tenantId": app["tenantId"],
-                                    "deletedAt": time.time()}
+                                    "deletedAt": clock.now()}
     return Response(204)
 
 
@@ -784,7 +785,7 @@ def _new_password(req: Request, owner: str) -> dict:
     spec = body.get("passwordCredential") or {}
     if not isinstance(spec, dict):
         raise _bad_value("passwordCredential", "PasswordCredential")
-    start = parse_time(spec.get("startDateTime"), "startDateTime") or time.time()
+    start = parse_time(spec.get("startDateTime"), "startDateTime") or clock.now()
     end = parse_time(spec.get("endDateTime"), "endDateTime") or plus_two_years(start)
     if end <= start:
         raise _bad_request("The endDateTime of a password credential must be later than its startDateTime.")
@@ -924,7 +925,7 @@ def delete_service_principal(emu, req: Request) -> Response:
             app["principalId"] = None
     state.principals.pop(sp["id"], None)
     _ext(emu).deleted[sp["id"]] = {"kind": "servicePrincipal", "record": sp, "tenantId": sp["tenantId"],
-                                   "deletedAt": time.time()}
+                                   "deletedAt": clock.now()}
     return Response(204)
 
 

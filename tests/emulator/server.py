@@ -212,7 +212,7 @@ class Emulator:
             self.request_seq += 1
             entry = {
                 "seq": self.request_seq,
-                "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
+                "time": datetime.datetime.fromtimestamp(self.state.clock.now(), datetime.timezone.utc).isoformat(timespec="milliseconds"),
                 "method": req.method,
                 "path": req.path,
                 "query": {k: (v[0] if len(v) == 1 else v) for k, v in req.query.items()},

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import clock
 from .scopes import MG_PREFIX, Scope, ScopeError, parse_scope
 from .web import is_guid
 
@@ -25,7 +26,14 @@ DEFAULT_CONFIG = {
     "latency": 0.0,
     "replication_delay": 5.0,
     "page_size": 50,
-    "principal_type_bypasses_replication": False,
+    # principalType in the PUT skips ARM's directory lookup, so a just-created principal is accepted at once:
+    # REC azure-cli/test_create_for_rbac_password_with_assignment.yaml (SP created 12:44:00, PUT with
+    # principalType ServicePrincipal 201 at 12:44:04), test_role_assignment_create_update.yaml (user created
+    # 13:05:38, PUT with principalType User 201 at 13:05:42), and the PrincipalNotFound message itself.
+    "principal_type_bypasses_replication": True,
+    # 400 UnmatchedPrincipalType when principalType differs from the type of a principal ARM can see
+    # (Azure/modern-web-app-pattern-dotnet#129).
+    "unmatched_principal_type_check": True,
     "token_lifetime": 3600,
     "role_assignment_update_status": 201,
     "reject_atscope_and_principalid": True,
@@ -46,7 +54,7 @@ CONFIG_CHOICES: dict = {}
 
 def now_stamp(ts: float | None = None) -> str:
     """ARM timestamp with 7 fractional digits, e.g. 2023-08-23T13:05:38.8480660Z."""
-    ts = time.time() if ts is None else ts
+    ts = clock.now() if ts is None else ts
     base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts))
     return f"{base}.{int((ts % 1) * 10_000_000):07d}Z"
 
@@ -160,6 +168,8 @@ class State:
 
     def __init__(self, identity: Identity, config: dict | None = None):
         self.lock = threading.RLock()
+        self.clock = clock.Clock()  # the one clock every time-dependent rule reads (POST /_emulator/clock)
+        clock.install(self.clock)
         self.identity = identity
         self.base_config = dict(DEFAULT_CONFIG)
         for key, value in (config or {}).items():
@@ -188,11 +198,15 @@ class State:
     def __setstate__(self, data: dict) -> None:
         self.__dict__.update(data)
         self.lock = threading.RLock()
+        if "clock" not in data:
+            self.clock = clock.Clock()
+        clock.install(self.clock)
 
     # ------------------------------------------------------------------ lifecycle
     def reset(self) -> None:
         """Back to the start-up seed and configuration."""
         with self.lock:
+            self.clock.reset()
             self.config = dict(self.base_config)
             for table in (self.tenants, self.principals, self.applications, self.management_groups, self.subscriptions,
                           self.resource_groups, self.resources, self.role_assignments, self.operations):
@@ -211,7 +225,7 @@ class State:
                               "principalId": ident.principal_id})
         self.add_role_assignment({"scope": f"/subscriptions/{ident.subscription_id}", "role": "Owner",
                                   "principalId": ident.principal_id, "principalType": "ServicePrincipal",
-                                  "name": ident.owner_assignment}, created=time.time() - OLD_AGE)
+                                  "name": ident.owner_assignment}, created=clock.now() - OLD_AGE)
 
     def set_config(self, values: dict) -> dict:
         """Apply validated config changes atomically."""
@@ -329,7 +343,7 @@ class State:
         age = OLD_AGE if age is None else float(age)
         record = {"id": pid, "type": ptype, "displayName": spec.get("displayName", f"{ptype.lower()}-{pid[:8]}"),
                   "appId": (spec.get("appId") or None), "tenantId": self._tenant_of(spec),
-                  "createdAt": time.time() - age, "memberOf": [g.lower() for g in spec.get("memberOf", [])]}
+                  "createdAt": clock.now() - age, "memberOf": [g.lower() for g in spec.get("memberOf", [])]}
         self.principals[pid] = record
         return record
 
@@ -416,7 +430,7 @@ class State:
         principal = self.principals.get((principal_id or "").lower())
         if principal is None:
             return None
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         if now - principal["createdAt"] < float(self.config["replication_delay"]):
             return None
         return principal

@@ -158,10 +158,13 @@ def test_finish_without_credential_in_failed_mode(ado, emu):
 
 
 def test_ready_delay_reports_in_progress(ado, emu):
-    emu.config(azdo_ready_delay=0.3)
+    emu.freeze()
+    emu.config(azdo_ready_delay=30)
     created = ado.create(ado.body("sc-slow", client_id=str(uuid.uuid4())))
     assert created["isReady"] is False and created["operationStatus"]["state"] == "InProgress"
-    time.sleep(0.35)
+    emu.advance(29)
+    assert ado.get(created["id"]).json()["operationStatus"]["state"] == "InProgress"
+    emu.advance(1)
     assert ado.get(created["id"]).json()["operationStatus"]["state"] == "Ready"
 
 
@@ -288,10 +291,11 @@ def test_convert_automatic_connection_and_revert(ado, emu):
 
 
 def test_revert_after_the_deadline_fails(ado, emu):
-    emu.config(azdo_revert_seconds=0.2)
+    emu.freeze()
+    emu.config(azdo_revert_seconds=60)
     seeded = ado.by_name("sc-automatic-spn")[0]
     converted = ado.put(dict(seeded, authorization={"scheme": WIF}), operation="ConvertAuthenticationScheme")
-    time.sleep(0.3)
+    emu.advance(60.01)
     late = ado.call("PUT", f"/_apis/serviceendpoint/endpoints/{seeded['id']}",
                     params={"operation": "ConvertAuthenticationScheme"},
                     json=dict(converted, authorization={"scheme": SPN}))
@@ -333,11 +337,14 @@ def test_shared_and_azure_stack_connections_cannot_convert(ado, emu):
 
 
 def test_asynchronous_conversion(ado, emu):
-    emu.config(azdo_convert_async=True, azdo_convert_seconds=0.2)
+    emu.freeze()
+    emu.config(azdo_convert_async=True, azdo_convert_seconds=20)
     seeded = ado.by_name("sc-automatic-spn")[0]
     converted = ado.put(dict(seeded, authorization={"scheme": WIF}), operation="ConvertAuthenticationScheme")
     assert converted["isReady"] is False and converted["operationStatus"]["state"] == "InProgress"
-    time.sleep(0.25)
+    emu.advance(19)
+    assert ado.get(seeded["id"]).json()["isReady"] is False
+    emu.advance(1)
     assert ado.get(seeded["id"]).json()["isReady"] is True
 
 

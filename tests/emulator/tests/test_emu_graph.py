@@ -214,7 +214,7 @@ def test_service_principals(emu):
     ra_body = {"properties": {"roleDefinitionId": f"/providers/Microsoft.Authorization/roleDefinitions/{READER}",
                               "principalId": sp["id"]}}
     assert emu.arm("PUT", ra_path, json=ra_body).json()["error"]["code"] == "PrincipalNotFound"
-    time.sleep(0.35)
+    emu.advance(1.1)  # the session emulator's replication delay
     assert emu.arm("PUT", ra_path, json=ra_body).status_code == 201
     assert graph(emu, "PATCH", f"/servicePrincipals/{sp['id']}", json={"appRoleAssignmentRequired": True}).status_code == 204
     assert graph(emu, "GET", f"/servicePrincipals/{sp['id']}").json()["appRoleAssignmentRequired"] is True
