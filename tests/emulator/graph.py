@@ -203,7 +203,14 @@ def _lag(emu) -> float:
 
 
 def _visible(emu, record: dict) -> bool:
-    """Objects younger than ``graph_replication_lag`` are not yet readable (read-after-write lag [I-GREPL])."""
+    """Objects younger than ``graph_replication_lag`` are not yet readable (read-after-write lag [I-GREPL]).
+
+    Applies to applications, service principals and application federated credentials: a read that reaches a
+    replica the write has not reached yet answers 404 Request_ResourceNotFound / omits the object from lists
+    (CONTRACTS 2.3 [I-GREPL]; Microsoft Entra developer support, "Why do I sometimes get a 404 when trying to
+    update an Azure directory object after I just created it", https://blogs.aaddevsup.xyz/2021/08/; FIC changes
+    take time to replicate [E-FIC]). Seeded objects have no age here and are always visible.
+    """
     return clock.now() - record.get("createdAt", 0) >= _lag(emu)
 
 
@@ -709,7 +716,7 @@ def _fic_context(app: dict, entity: bool = True) -> str:
 def _add_fic(emu, app: dict, body: dict) -> Response:
     fields = _fic_fields(body, None)
     _check_fic_unique(app, fields, None)
-    fic = {"id": str(uuid.uuid4()), **fields}
+    fic = {"id": str(uuid.uuid4()), **fields, "createdAt": clock.now()}
     app["federatedIdentityCredentials"].append(fic)
     return Response(201, _entity(emu, _fic_context(app), render_fic(fic)),
                     {"Location": f"{emu.base_url}/v2/{app['tenantId']}/federatedIdentityCredentials/{fic['id']}"})
@@ -724,7 +731,7 @@ def create_fic(emu, req: Request) -> Response:
 def list_fics(emu, req: Request) -> Response:
     """GET /applications/{id}/federatedIdentityCredentials."""
     app = find_app(emu, req)
-    items = [render_fic(f) for f in app["federatedIdentityCredentials"]]
+    items = [render_fic(f) for f in app["federatedIdentityCredentials"] if _visible(emu, f)]
     return Response(200, _page(emu, req, items, _fic_context(app, entity=False)))
 
 
@@ -747,7 +754,7 @@ def get_fic(emu, req: Request) -> Response:
     """GET .../federatedIdentityCredentials/{id or name} (or (name='..'))."""
     app = find_app(emu, req)
     fic = _find_fic(app, req)
-    if fic is None:
+    if fic is None or not _visible(emu, fic):
         raise _not_found(_fic_key(req))
     return Response(200, _entity(emu, _fic_context(app), render_fic(fic)))
 

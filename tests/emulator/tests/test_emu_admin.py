@@ -241,3 +241,44 @@ def test_state_file_keeps_objects_and_ids_across_restarts(tmp_path):
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(10)
+
+
+def test_clock_freeze_advance_and_reset(emu):
+    """POST /_emulator/clock moves the one clock every time rule reads; reset returns to real time."""
+    real = emu.clock()
+    assert real["frozen"] is False and abs(real["offset"]) < 1 and real["waiting"] == 0
+    frozen = emu.freeze()
+    assert frozen["frozen"] is True
+    assert emu.clock()["now"] == frozen["now"]  # a frozen clock does not move by itself
+    moved = emu.advance(3600)
+    assert moved["now"] == frozen["now"] + 3600 and moved["offset"] > 3590
+    running = emu.clock(freeze=False)
+    assert running["frozen"] is False and running["now"] >= moved["now"]  # continues from the frozen instant
+    for bad in ({"advance": -1}, {"advance": "1"}, {"freeze": "yes"}, {"rewind": 1}, {}):
+        assert emu.admin("POST", "/clock", json=bad).status_code == 400, bad
+    emu.admin("POST", "/reset")
+    assert abs(emu.clock()["offset"]) < 1 and emu.clock()["frozen"] is False
+
+
+def test_clock_drives_async_operations_and_timestamps(emu):
+    """A resource-group delete stays running for lro_duration of emulator time; stamps follow the clock."""
+    emu.freeze()
+    emu.config(lro_duration=120)
+    rg_put(emu, "doomed")
+    deleting = emu.arm("DELETE", f"/subscriptions/{emu.sub}/resourcegroups/doomed", api_version=RG_API)
+    assert deleting.status_code == 202
+    poll = deleting.headers["Location"]
+    assert emu.arm("GET", poll, api_version=None).status_code == 202
+    emu.advance(119)
+    assert emu.arm("GET", poll, api_version=None).status_code == 202
+    emu.advance(1)
+    assert emu.arm("GET", poll, api_version=None).status_code == 200
+    later = emu.advance(86400 * 400)["now_iso"]
+    created = emu.seed({"principals": [{"type": "User", "age": 0}]})["principals"][0]
+    assert abs(created["createdAt"] - emu.clock()["now"]) < 1
+    stale = emu.token()
+    expired = emu.arm("GET", f"/subscriptions/{emu.sub}", api_version=RG_API, token=stale)
+    assert expired.status_code == 401 and expired.json()["error"]["code"] == "ExpiredAuthenticationToken"
+    emu._tokens.clear()  # pylint: disable=protected-access
+    assert emu.arm("GET", f"/subscriptions/{emu.sub}", api_version=RG_API).status_code == 200
+    assert emu.log()[-1]["time"][:10] == later[:10]
