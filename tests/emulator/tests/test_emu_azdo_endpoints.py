@@ -102,7 +102,6 @@ def test_duplicate_names_include_hidden_and_foreign_endpoints(ado, emu):
     body = assert_azdo_error(again, 400, "DuplicateServiceConnectionException")
     assert body["message"] == ("Service connection with name DUP already exists. Only a user having Administrator/User "
                                "role permissions on service connection DUP can see it.")
-    emu.config(azdo_finish_without_fic="failed")
     draft = ado.create(ado.body("hidden", client_id=str(uuid.uuid4()), draft=True))
     failed = ado.put(finish_body(draft))
     assert failed["operationStatus"]["state"] == "Failed" and ado.by_name("hidden") == []
@@ -124,7 +123,8 @@ def test_duplicate_names_include_hidden_and_foreign_endpoints(ado, emu):
 
 
 # ---------------------------------------------------------------------------------------------- drafts and readiness
-def test_draft_then_federated_credential_then_finish(ado):
+def test_draft_then_federated_credential_then_finish(ado, emu):
+    emu.config(azdo_finish_without_fic="error")  # the selectable strict answer: 400, nothing changes
     app = ado.new_app()
     draft = ado.create(ado.body("sc-draft", client_id=app["appId"], draft=True))
     assert draft["isReady"] is False and draft["data"]["isDraft"] == "True"
@@ -144,7 +144,8 @@ def test_draft_then_federated_credential_then_finish(ado):
 
 
 def test_finish_without_credential_in_failed_mode(ado, emu):
-    emu.config(azdo_finish_without_fic="failed")
+    """Default: the finish leaves draft and the connection stays Failed (hidden from lists unless includeFailed)."""
+    assert emu.admin("GET", "/config").json()["azdo_finish_without_fic"] == "failed"
     app = ado.new_app()
     draft = ado.create(ado.body("sc-fails", client_id=app["appId"], draft=True))
     failed = ado.put(finish_body(draft))
@@ -171,6 +172,9 @@ def test_ready_delay_reports_in_progress(ado, emu):
 def test_verify_on_create_with_a_pre_created_credential(ado, emu):
     emu.config(azdo_verify_on_create=True, azdo_issuer="azdo")
     bare = ado.new_app("bare")
+    failed = ado.create(ado.body("sc-w", client_id=bare["appId"]))  # default azdo_finish_without_fic: "failed"
+    assert failed["isReady"] is False and failed["operationStatus"]["state"] == "Failed"
+    emu.config(azdo_finish_without_fic="error")
     assert_azdo_error(ado.call("POST", "/_apis/serviceendpoint/endpoints", json=ado.body("sc-v", client_id=bare["appId"])),
                       400, "ServiceEndpointException", "AADSTS70021")
     issuer = f"https://vstoken.dev.azure.com/{ado.info['organization_id']}"
