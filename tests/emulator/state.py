@@ -39,6 +39,8 @@ DEFAULT_CONFIG = {
     "reject_atscope_and_principalid": True,
     "enforce_rbac": True,
     "validate_resource_scopes": True,
+    # Extra seconds per kind of call, on top of ``latency`` (speed benchmarks); keys from LATENCY_KINDS.
+    "latency_by_kind": {},
     "lro_retry_after": 1,
     "lro_duration": 0.0,
     # Managed Identity (managed_identity.py) and Microsoft Graph (graph.py)
@@ -47,6 +49,9 @@ DEFAULT_CONFIG = {
     "graph_page_size": 100,
     "graph_replication_lag": 0.0,
 }
+# Kinds of call ``latency_by_kind`` can slow down (server.request_kind classifies each request).
+LATENCY_KINDS = ("token", "metadata", "arm_read", "arm_write", "role_assignment_write", "fic_write", "graph_read",
+                 "graph_write", "azdo_read", "azdo_write", "endpoint_verify")
 # Allowed values of enumerated config keys. A service module may add its keys to DEFAULT_CONFIG and here
 # at import time (azdo.py does); string-valued keys are only accepted through this table.
 CONFIG_CHOICES: dict = {}
@@ -65,6 +70,8 @@ def coerce_config(key: str, value):
         raise ValueError(f"unknown config key '{key}'")
     default = DEFAULT_CONFIG[key]
     choices = CONFIG_CHOICES.get(key)
+    if isinstance(default, dict):
+        return _coerce_latency_kinds(key, value)
     if isinstance(default, str):
         if not isinstance(value, str) or (choices and value not in choices):
             raise ValueError(f"'{key}' must be one of {', '.join(map(str, choices or ('a string',)))}")
@@ -88,6 +95,21 @@ def coerce_config(key: str, value):
     if choices and value not in choices:
         raise ValueError(f"'{key}' must be one of {', '.join(map(str, choices))}")
     return value
+
+
+def _coerce_latency_kinds(key: str, value) -> dict:
+    """``latency_by_kind``: a JSON object of known kinds to seconds >= 0 (replaces the whole mapping)."""
+    if not isinstance(value, dict):
+        raise ValueError(f"'{key}' must be an object of kind -> seconds")
+    unknown = sorted(set(value) - set(LATENCY_KINDS))
+    if unknown:
+        raise ValueError(f"'{key}' has unknown kinds {', '.join(unknown)}; known kinds: {', '.join(LATENCY_KINDS)}")
+    out = {}
+    for kind, seconds in value.items():
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ValueError(f"'{key}.{kind}' must be a number of seconds >= 0")
+        out[kind] = float(seconds)
+    return out
 
 
 def load_builtin_roles() -> dict[str, dict]:
@@ -207,7 +229,7 @@ class State:
         """Back to the start-up seed and configuration."""
         with self.lock:
             self.clock.reset()
-            self.config = dict(self.base_config)
+            self.config = copy.deepcopy(self.base_config)
             for table in (self.tenants, self.principals, self.applications, self.management_groups, self.subscriptions,
                           self.resource_groups, self.resources, self.role_assignments, self.operations):
                 table.clear()
