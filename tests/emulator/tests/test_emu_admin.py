@@ -282,3 +282,14 @@ def test_clock_drives_async_operations_and_timestamps(emu):
     emu._tokens.clear()  # pylint: disable=protected-access
     assert emu.arm("GET", f"/subscriptions/{emu.sub}", api_version=RG_API).status_code == 200
     assert emu.log()[-1]["time"][:10] == later[:10]
+
+
+def test_readme_lists_every_config_key(emu):
+    """The README's "Config keys" table names every switch GET /_emulator/config reports, and nothing else."""
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Config keys (`POST /_emulator/config`)", 1)[1].split("\n### ", 1)[0]
+    documented = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            documented.update(name.strip("` ") for name in line.split("|")[1].split("/"))
+    assert documented == set(emu.admin("GET", "/config").json())
