@@ -164,9 +164,8 @@ class Faults:
             raise ValueError("every and probability cannot be combined")
         if isinstance(rule["seed"], bool) or not isinstance(rule["seed"], (int, str)):
             raise ValueError("seed must be an integer or a string")
-        if rule["window"]:
-            if rule["status"] is None or self._seconds(rule["retry_after"]) is None:
-                raise ValueError("window needs a status and a numeric retry_after (seconds)")
+        if rule["window"] and (rule["status"] is None or self._seconds(rule["retry_after"]) is None):
+            raise ValueError("window needs a status and a numeric retry_after (seconds)")
         rule["rng"] = random.Random(rule["seed"])
         self.rules.append(rule)
         return self.public(rule)

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 import uuid
 
 import pytest
