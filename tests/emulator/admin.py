@@ -165,6 +165,31 @@ def get_state(emu, _req: Request) -> Response:
     return Response(200, snap)
 
 
+def get_clock(emu, _req: Request) -> Response:
+    """GET /_emulator/clock: emulator time, offset from real time, frozen, requests waiting on it."""
+    return Response(200, emu.state.clock.snapshot())
+
+
+def set_clock(emu, req: Request) -> Response:
+    """POST /_emulator/clock {"freeze": bool, "advance": seconds}: freeze/unfreeze first, then advance."""
+    body = _json_body(req)
+    unknown = set(body) - {"freeze", "advance"}
+    if unknown or not body:
+        raise _bad("clock body takes 'freeze' (boolean) and/or 'advance' (seconds >= 0)"
+                   + (f"; unknown keys: {', '.join(sorted(unknown))}" if unknown else ""))
+    clock = emu.state.clock
+    if "freeze" in body:
+        if not isinstance(body["freeze"], bool):
+            raise _bad("'freeze' must be a boolean")
+        clock.freeze(body["freeze"])
+    if "advance" in body:
+        value = body["advance"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise _bad("'advance' must be a number of seconds >= 0")
+        clock.advance(value)
+    return Response(200, clock.snapshot())
+
+
 def mint_token(emu, req: Request) -> Response:
     """POST /_emulator/token: a correctly signed token with chosen claims (expired, other audience...)."""
     body = _json_body(req)
@@ -197,3 +222,5 @@ def register(router, _emu) -> None:
     router.add("admin", "POST", r"/_emulator/seed/?", seed)
     router.add("admin", "GET", r"/_emulator/state/?", get_state, write=False)
     router.add("admin", "POST", r"/_emulator/token/?", mint_token)
+    router.add("admin", "GET", r"/_emulator/clock/?", get_clock, write=False)
+    router.add("admin", "POST", r"/_emulator/clock/?", set_clock)

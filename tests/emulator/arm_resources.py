@@ -12,6 +12,7 @@ import time
 import uuid
 from urllib.parse import quote, urlencode
 
+from . import clock
 from .scopes import Scope, ScopeError, parse_scope
 from .tokens import TokenError
 from .web import HttpError, Request, Response
@@ -57,7 +58,7 @@ def authenticate(emu, req: Request) -> dict:
     except TokenError as exc:
         if exc.kind == "expired":
             exp = time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime(exc.claims.get("exp", 0)))
-            now = time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime())
+            now = time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime(clock.now()))
             raise HttpError(401, "ExpiredAuthenticationToken",
                             f"The access token expiry UTC time '{exp}' is earlier than current UTC time '{now}'.",
                             _www_authenticate(emu, "The access token has expired.")) from exc
@@ -337,7 +338,7 @@ def delete_resource_group(emu, req: Request) -> Response:
         del state.role_assignments[name]
     del state.resource_groups[(sub["subscriptionId"], rg["name"].lower())]
     op_id = uuid.uuid4().hex.upper()
-    state.operations[op_id] = {"done_at": time.time() + float(state.config["lro_duration"]),
+    state.operations[op_id] = {"done_at": clock.now() + float(state.config["lro_duration"]),
                                "subscription": sub["subscriptionId"]}
     location = (f"{emu.base_url}/subscriptions/{sub['subscriptionId']}/operationresults/"
                 f"{op_id}?api-version={req.arg('api-version')}")
@@ -350,7 +351,7 @@ def operation_result(emu, req: Request) -> Response:
     op = emu.state.operations.get(req.group("op").upper())
     if op is None:
         raise HttpError(404, "NotFound", f"Operation '{req.group('op')}' was not found.")
-    if time.time() < op["done_at"]:
+    if clock.now() < op["done_at"]:
         return Response(202, None, {"Location": f"{emu.base_url}{req.path}?{req.query_string}",
                                     "Retry-After": str(emu.state.config["lro_retry_after"])})
     return Response(200)
@@ -370,7 +371,7 @@ def decorate(req: Request, response: Response) -> None:
     headers.setdefault("Expires", "-1")
     headers["x-ms-request-id"] = req.request_id
     headers["x-ms-correlation-request-id"] = req.header("x-ms-correlation-request-id") or req.request_id
-    headers["x-ms-routing-request-id"] = f"EMULATOR:{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}:{req.request_id}"
+    headers["x-ms-routing-request-id"] = f"EMULATOR:{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(clock.now()))}:{req.request_id}"
     client_request_id = req.header("x-ms-client-request-id")
     if client_request_id:
         headers["x-ms-client-request-id"] = client_request_id

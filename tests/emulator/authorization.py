@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import re
-import time
 
+from . import clock
 from .arm_resources import (arm_error_parse, arm_pre, authorize, check_scope, paged, parse_scope_or_404,
                             require_api_version)
 from .scopes import Scope
@@ -205,6 +205,16 @@ def _principal_not_found(tenant_id: str, principal_id: str) -> HttpError:
                      "such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype")
 
 
+def _unmatched_principal_type(principal_id: str, actual: str, sent: str) -> HttpError:
+    # Code and message as quoted from a failed deployment in Azure/modern-web-app-pattern-dotnet#129 (2023-04-18),
+    # including the service's spelling "PrinciaplType" and the space before the comma. UNCONFIRMED: the HTTP
+    # status (400; the thread quotes the deployment error, not the status line) and the id's spelling (the thread
+    # redacts it; the id is echoed as sent).
+    return HttpError(400, "UnmatchedPrincipalType",
+                     f"The PrincipalId '{principal_id}' has type '{actual}' , which is different from "
+                     f"specified PrinciaplType '{sent}'.")
+
+
 def put_role_assignment(emu, req: Request) -> Response:
     """PUT: create (201), update (201 as recorded; configurable), or the real error for each conflict."""
     require_api_version(req, ROLE_ASSIGNMENT_VERSIONS, RA_TYPE, provider=True)
@@ -235,12 +245,19 @@ def put_role_assignment(emu, req: Request) -> Response:
         status = int(state.config["role_assignment_update_status"])
         return Response(status, render_assignment(existing, scope.subscription, created_by_null=True))
     ptype = props.get("principalType")
-    bypass = ptype is not None and state.config["principal_type_bypasses_replication"]
-    principal = state.principal_visible(principal_id, time.time())
+    principal = state.principal_visible(principal_id, clock.now())
     if principal is not None and principal["tenantId"] != str(req.claims.get("tid")):
         principal = None  # another tenant's object is not in this directory
-    if principal is None and not bypass:
+    if principal is None and not (ptype is not None and state.config["principal_type_bypasses_replication"]):
+        # Without principalType ARM must find the principal in its (replicated) directory view.
         raise _principal_not_found(str(req.claims.get("tid")), principal_id)
+    if principal is not None and ptype is not None and ptype != principal["type"] \
+            and state.config["unmatched_principal_type_check"]:
+        # A principal ARM can see is compared with the principalType sent. One it cannot see (unknown GUID, not
+        # replicated yet) is accepted with the type as sent when principalType bypasses the lookup: ARM has
+        # nothing to compare with, so a client id or a typo becomes a useless grant (the collection checks
+        # the type through Graph before the PUT for that reason).
+        raise _unmatched_principal_type(principal_id, principal["type"], ptype)
     for other in state.role_assignments.values():
         if other["scopeKey"] == scope.key and other["principalId"] == principal_id and other["roleDefinitionGuid"] == guid:
             raise HttpError(409, "RoleAssignmentExists", "The role assignment already exists.")

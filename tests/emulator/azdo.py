@@ -33,7 +33,11 @@ AZDO_CONFIG = {
     "azdo_require_api_version_on_get": (True, None),
     "azdo_issuer": ("entra", ("entra", "azdo")),
     "azdo_verify_on_create": (False, None),
-    "azdo_finish_without_fic": ("error", ("error", "failed")),
+    # Finishing a draft WIF connection whose federated credential does not exist: the connection leaves draft
+    # and stays with operationStatus Failed (what the portal's "Verify and save" leaves behind; CONTRACTS 9 lists
+    # Failed as an operation state and Terraform treats it as the end of polling). The REST mapping of "finish"
+    # is UNCONFIRMED (CONTRACTS 13), so "error" (400, nothing changes) stays selectable.
+    "azdo_finish_without_fic": ("failed", ("error", "failed")),
     "azdo_ready_delay": (0.0, None),
     "azdo_automatic_requires_user": (True, None),
     "azdo_missing_endpoint": ("200-null", ("404", "200-null", "200-null-id", "200-null-authorization")),

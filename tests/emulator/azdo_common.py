@@ -14,6 +14,7 @@ import base64
 import json
 import time
 
+from . import clock
 from .web import HttpError, Request
 
 EXTENSION = "azdo"
@@ -76,7 +77,7 @@ def json_body(req: Request, param: str):
 # ---------------------------------------------------------------------------------------------- time
 def stamp(ts: float | None = None) -> str:
     """Azure DevOps date-time: milliseconds and Z, e.g. 2025-01-10T12:13:40.297Z (REC projects recording)."""
-    ts = time.time() if ts is None else ts
+    ts = clock.now() if ts is None else ts
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int((ts % 1) * 1000):03d}Z"
 
 

@@ -6,10 +6,9 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
-from . import azdo_endpoints
+from . import azdo_endpoints, clock
 from .azdo_common import (CORE_WEBAPI, argument_error, bool_arg, decode_token, int_arg, json_body, null_argument, page,
                           project_not_found, stamp, vss_error, wrap)
 from .azdo_model import DEFAULT_PROCESS, PROCESSES
@@ -27,7 +26,7 @@ def _org_url(emu) -> str:
 # ---------------------------------------------------------------------------------------------- operations
 def settle(ext, now: float | None = None) -> None:
     """Apply project operations whose time has come (create → wellFormed, delete → gone)."""
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     for operation in ext.operations.values():
         if operation["status"] != "inProgress" or now < operation["finishAt"]:
             continue
@@ -57,7 +56,7 @@ def _operation(emu, ext, kind: str, project_id: str) -> dict:
     delay = float(ext.state.config["azdo_operation_seconds"])
     op_id = str(uuid.uuid4())
     ext.operations[op_id] = {"id": op_id, "kind": kind, "projectId": project_id, "status": "inProgress",
-                             "finishAt": time.time() + delay}
+                             "finishAt": clock.now() + delay}
     if delay <= 0:
         settle(ext)
     return {"id": op_id, "status": "notSet", "url": f"{_org_url(emu)}/_apis/operations/{op_id}"}

@@ -14,9 +14,9 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import time
 import uuid
 
+from . import clock
 from .azdo_common import (AZURE_DEVOPS_APP_ID, CONFIDENTIAL, SE_WEBAPI, SPN, TOKEN_EXCHANGE_AUDIENCE, WIF,
                           argument_error, bool_arg, endpoint_error, identity_ref, json_body, null_argument,
                           opt_group, project_not_found, stamp, vss_error, wrap)
@@ -139,7 +139,7 @@ def _fic_failure_message(ext, record: dict) -> str:
 # ---------------------------------------------------------------------------------------------- state transitions
 def refresh(record: dict, now: float | None = None) -> None:
     """Finish a pending (InProgress) operation whose time has come."""
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     if record["status"] == "InProgress" and record.get("pendingUntil") is not None and now >= record["pendingUntil"]:
         record["status"], record["statusMessage"], record["pendingUntil"] = "Ready", "", None
         record["ready"] = True
@@ -151,7 +151,7 @@ def _become_ready(ext, record: dict, delay: float | None = None) -> None:
     record["data"].pop("isDraft", None)
     if delay > 0:
         record["status"], record["statusMessage"], record["ready"] = "InProgress", "", False
-        record["pendingUntil"] = time.time() + delay
+        record["pendingUntil"] = clock.now() + delay
     else:
         record["status"], record["statusMessage"], record["ready"], record["pendingUntil"] = "Ready", "", True, None
 
@@ -332,7 +332,7 @@ def create_record(ext, body, caller: dict, seeded: bool = False, project_hint: d
     url = body.get("url")
     if not url and _is_azurerm(etype):
         url = ENVIRONMENT_URLS.get((data.get("environment") or "AzureCloud").lower())
-    now = time.time()
+    now = clock.now()
     record = {"id": str(uuid.uuid4()), "seq": ext.next_seq(), "name": name, "type": etype, "url": url,
               "description": body.get("description") or "", "owner": body.get("owner") or "library",
               "data": data, "scheme": scheme, "params": plain, "secrets": secret, "references": references,
@@ -587,7 +587,7 @@ def _update(emu, req: Request, record: dict, body: dict) -> None:
         record["serviceManagementReference"] = body.get("serviceManagementReference")
     if body.get("owner"):
         record["owner"] = body["owner"]
-    record["modifiedBy"], record["modifiedAt"] = req.azdo_caller["id"], time.time()
+    record["modifiedBy"], record["modifiedAt"] = req.azdo_caller["id"], clock.now()
     if record["scheme"] == WIF and _is_azurerm(record) and was_draft:
         if _truthy(record["data"].get("isDraft")):
             record["draft"] = True
@@ -608,7 +608,7 @@ def _convert(emu, record: dict, body: dict) -> None:
     if target.lower() == current.lower() or not _is_azurerm(record) or {target, current} != {SPN, WIF}:
         raise argument_error(f"Converting endpoint type {type_name} scheme from {current} to {target} is neither an "
                              "upgrade or a downgrade and is not supported.")
-    now = time.time()
+    now = clock.now()
     if current == SPN:
         if len(record["references"]) > 1:
             raise argument_error(f"Service connection {record['name']} is shared with other projects and cannot be "

@@ -10,9 +10,9 @@ the ``aadsp.`` descriptor encodes; the Entra object id is ``originId``.
 
 from __future__ import annotations
 
-import time
 import uuid
 
+from . import clock
 from .azdo_common import (NEVER, argument_error, decode_token, json_body, null_argument, page, stamp,
                           storage_key_of, vss_error, wrap)
 from .azdo_model import ACCESS_LEVELS, GROUP_TYPES
@@ -281,7 +281,7 @@ def entitlement_delete(emu, req: Request) -> Response:
 
 def touch(member: dict) -> None:
     """Record an authenticated call (entitlement status pending → active)."""
-    member["lastAccessed"] = time.time()
+    member["lastAccessed"] = clock.now()
 
 
 def register(add) -> None:

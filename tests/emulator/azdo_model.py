@@ -11,10 +11,9 @@ set once by :func:`azdo.register`, so they survive resets and stay valid in the 
 from __future__ import annotations
 
 import copy
-import time
 import uuid
 
-from . import azdo_endpoints
+from . import azdo_endpoints, clock
 from .azdo_common import EXTENSION, descriptor_of
 from .state import StateExtension, register_extension
 from .web import is_guid
@@ -150,7 +149,7 @@ class AzureDevOps(StateExtension):
         pid = (spec.get("id") or str(uuid.uuid4())).lower()
         if not is_guid(pid) or pid in self.projects:
             raise ValueError("project id must be a new GUID")
-        now = time.time()
+        now = clock.now()
         record = {"id": pid, "name": name, "description": spec.get("description"),
                   "visibility": spec.get("visibility", "private"), "state": spec.get("state", "wellFormed"),
                   "revision": int(spec.get("revision", 10)), "lastUpdateTime": now,
@@ -184,7 +183,7 @@ class AzureDevOps(StateExtension):
         record = {"id": storage_key.lower(), "kind": kind, "originId": (origin_id or "").lower(),
                   "applicationId": app_id, "displayName": display_name, "uniqueName": unique_name,
                   "domain": self.state.identity.tenant_id, "collectionAdmin": admin, "accessLevel": access,
-                  "projectEntitlements": dict(entitlements), "dateCreated": time.time() if created is None else created,
+                  "projectEntitlements": dict(entitlements), "dateCreated": clock.now() if created is None else created,
                   "lastAccessed": None, "inGraph": in_graph, "seq": self.next_seq()}
         record["descriptor"] = descriptor_of(record)
         self.members[record["id"]] = record

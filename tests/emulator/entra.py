@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 import base64
-import time
 from urllib.parse import unquote, urlsplit
 
+from . import clock
 from .errors import EntraError
 from .federation import managed_identity_client, multitenant_with_entra_issuer
 from .tokens import TokenError, split_jwt
@@ -151,7 +151,7 @@ def _known_resource(emu, resource: str, tenant_id: str) -> bool:
 
 
 def _check_secret(app: dict, secret: str) -> None:
-    now = time.time()
+    now = clock.now()
     for item in app["secrets"]:
         if item["value"] == secret:
             end = item.get("endDateTime")
@@ -170,7 +170,7 @@ def _check_assertion(emu, app: dict, assertion: str, tenant_id: str) -> str:
         header, claims, _sig = split_jwt(assertion)
     except TokenError as exc:
         raise EntraError(400, "invalid_request", 50027, "Invalid JWT token: the client assertion is malformed.") from exc
-    now = time.time()
+    now = clock.now()
     exp, nbf = claims.get("exp"), claims.get("nbf")
     if not isinstance(exp, (int, float)) or now > exp or (isinstance(nbf, (int, float)) and now < nbf - 300):
         raise EntraError(400, "invalid_client", 700024, "Client assertion is not within its valid time range.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
+from . import clock
 from .web import HttpError, Request, Response
 
 # Default error code per HTTP status when a fault rule gives none.
@@ -26,8 +27,8 @@ DEFAULT_ARM_CODES = {
 
 
 def utc_now() -> datetime.datetime:
-    """Current UTC time."""
-    return datetime.datetime.now(datetime.timezone.utc)
+    """Current UTC time (emulator clock)."""
+    return datetime.datetime.fromtimestamp(clock.now(), datetime.timezone.utc)
 
 
 def default_code(service: str, status: int) -> str:

@@ -24,6 +24,7 @@ import time
 import uuid
 from urllib.parse import quote, urlencode, urlsplit
 
+from . import clock
 from .state import StateExtension, register_extension
 from .tokens import TokenError
 from .web import HttpError, Request, Response, is_guid
@@ -202,8 +203,15 @@ def _lag(emu) -> float:
 
 
 def _visible(emu, record: dict) -> bool:
-    """Objects younger than ``graph_replication_lag`` are not yet readable (read-after-write lag [I-GREPL])."""
-    return time.time() - record.get("createdAt", 0) >= _lag(emu)
+    """Objects younger than ``graph_replication_lag`` are not yet readable (read-after-write lag [I-GREPL]).
+
+    Applies to applications, service principals and application federated credentials: a read that reaches a
+    replica the write has not reached yet answers 404 Request_ResourceNotFound / omits the object from lists
+    (CONTRACTS 2.3 [I-GREPL]; Microsoft Entra developer support, "Why do I sometimes get a 404 when trying to
+    update an Azure directory object after I just created it", https://blogs.aaddevsup.xyz/2021/08/; FIC changes
+    take time to replicate [E-FIC]). Seeded objects have no age here and are always visible.
+    """
+    return clock.now() - record.get("createdAt", 0) >= _lag(emu)
 
 
 def _tenant(req: Request) -> str:
@@ -589,7 +597,7 @@ def _create_app(emu, req: Request, body: dict, unique_name: str | None = None) -
     state = emu.state
     app_id = str(uuid.uuid4())
     app = {"appId": app_id, "displayName": updates["displayName"], "tenantId": tid, "principalId": None, "secrets": [],
-           "certificates": [], "federatedIdentityCredentials": [], "createdAt": time.time(), "id": str(uuid.uuid4()),
+           "certificates": [], "federatedIdentityCredentials": [], "createdAt": clock.now(), "id": str(uuid.uuid4()),
            "uniqueName": None, "signInAudience": DEFAULT_SIGN_IN_AUDIENCE, "graph": {}, "graphSeq": state.next_seq()}
     _store_app_props(app, updates)
     state.applications[(tid, app_id)] = app
@@ -648,7 +656,7 @@ def delete_application(emu, req: Request) -> Response:
         state.principals.pop(sp["id"], None)
     state.applications.pop((app["tenantId"], app["appId"]), None)
     _ext(emu).deleted[app["id"]] = {"kind": "application", "record": app, "tenantId": app["tenantId"],
-                                    "deletedAt": time.time()}
+                                    "deletedAt": clock.now()}
     return Response(204)
 
 
@@ -708,7 +716,7 @@ def _fic_context(app: dict, entity: bool = True) -> str:
 def _add_fic(emu, app: dict, body: dict) -> Response:
     fields = _fic_fields(body, None)
     _check_fic_unique(app, fields, None)
-    fic = {"id": str(uuid.uuid4()), **fields}
+    fic = {"id": str(uuid.uuid4()), **fields, "createdAt": clock.now()}
     app["federatedIdentityCredentials"].append(fic)
     return Response(201, _entity(emu, _fic_context(app), render_fic(fic)),
                     {"Location": f"{emu.base_url}/v2/{app['tenantId']}/federatedIdentityCredentials/{fic['id']}"})
@@ -723,7 +731,7 @@ def create_fic(emu, req: Request) -> Response:
 def list_fics(emu, req: Request) -> Response:
     """GET /applications/{id}/federatedIdentityCredentials."""
     app = find_app(emu, req)
-    items = [render_fic(f) for f in app["federatedIdentityCredentials"]]
+    items = [render_fic(f) for f in app["federatedIdentityCredentials"] if _visible(emu, f)]
     return Response(200, _page(emu, req, items, _fic_context(app, entity=False)))
 
 
@@ -746,7 +754,7 @@ def get_fic(emu, req: Request) -> Response:
     """GET .../federatedIdentityCredentials/{id or name} (or (name='..'))."""
     app = find_app(emu, req)
     fic = _find_fic(app, req)
-    if fic is None:
+    if fic is None or not _visible(emu, fic):
         raise _not_found(_fic_key(req))
     return Response(200, _entity(emu, _fic_context(app), render_fic(fic)))
 
@@ -784,7 +792,7 @@ def _new_password(req: Request, owner: str) -> dict:
     spec = body.get("passwordCredential") or {}
     if not isinstance(spec, dict):
         raise _bad_value("passwordCredential", "PasswordCredential")
-    start = parse_time(spec.get("startDateTime"), "startDateTime") or time.time()
+    start = parse_time(spec.get("startDateTime"), "startDateTime") or clock.now()
     end = parse_time(spec.get("endDateTime"), "endDateTime") or plus_two_years(start)
     if end <= start:
         raise _bad_request("The endDateTime of a password credential must be later than its startDateTime.")
@@ -924,7 +932,7 @@ def delete_service_principal(emu, req: Request) -> Response:
             app["principalId"] = None
     state.principals.pop(sp["id"], None)
     _ext(emu).deleted[sp["id"]] = {"kind": "servicePrincipal", "record": sp, "tenantId": sp["tenantId"],
-                                   "deletedAt": time.time()}
+                                   "deletedAt": clock.now()}
     return Response(204)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 
+from . import clock
 from .arm_resources import arm_pre, authorize, check_scope, paged, require_api_version, subscription_for
 from .scopes import ScopeError, parse_scope
 from .state import StateExtension, register_extension
@@ -72,7 +73,7 @@ class KeyVaults(StateExtension):
         rbac = spec.get("enableRbacAuthorization")
         if rbac is not None and not isinstance(rbac, bool):
             raise ValueError("enableRbacAuthorization must be true, false or null")
-        now = time.time()
+        now = clock.now()
         record = {
             "id": core["id"], "name": scope.names[-1], "subscriptionId": scope.subscription.lower(),
             "resourceGroup": rg["name"], "location": core["location"], "tags": spec.get("tags") or {},

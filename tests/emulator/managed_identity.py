@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 import uuid
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -435,7 +434,7 @@ def fic_write_pre(emu, req: Request) -> None:
         record = ext.find(sub["subscriptionId"], req.group("rg"), req.group("name")) if sub else None
         if record is None:
             return
-        now = time.monotonic()
+        now = state.clock.now()
         holder = ext.writes.get(record["key"])
         if holder is not None and holder[1] > now:
             raise HttpError(409, CONCURRENCY_CODE,
@@ -444,7 +443,7 @@ def fic_write_pre(emu, req: Request) -> None:
                             "same managed identity are not supported.")
         ext.writes[record["key"]] = (req.request_id, now + window + 30)
     if window:
-        time.sleep(window)
+        state.clock.sleep(window)  # emulator time: a frozen clock holds the write until a test advances it
 
 
 def _release_write(emu, req: Request) -> None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import copy
 import re
-import time
 import uuid
 
+from . import clock
 from .arm_resources import (arm_error_parse, arm_pre, authorize, check_scope, paged, require_api_version,
                             subscription_for)
 from .scopes import ScopeError, parse_scope
@@ -151,7 +151,7 @@ class Pools(StateExtension):
 
     def advance(self, now: float | None = None) -> None:
         """Finish every operation whose time has come."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         for op in self.operations.values():
             if op["finished"] or now < op["doneAt"]:
                 continue
@@ -175,7 +175,7 @@ class Pools(StateExtension):
             return "Failed" if op["failure"] else "Succeeded"
         if op["kind"] == "delete":
             return "Deleting"
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         third = (op["doneAt"] - op["started"]) / 3.0
         return "Accepted" if pool_view and now - op["started"] < third else "Provisioning"
 
@@ -186,7 +186,7 @@ class Pools(StateExtension):
     def start(self, pool: dict, kind: str, failure: dict | None = None, duration: float | None = None) -> dict:
         """Begin an operation on ``pool``; it finishes after ``pool_provisioning_duration`` seconds."""
         config = self.state.config
-        now = time.time()
+        now = clock.now()
         op_id = f"{uuid.uuid4()}*{uuid.uuid4().hex.upper()}{uuid.uuid4().hex.upper()}"
         duration = float(config["pool_provisioning_duration"]) if duration is None else duration
         op = {"id": op_id, "requestId": str(uuid.uuid4()), "kind": kind, "poolKey": pool["key"], "poolId": pool["id"],

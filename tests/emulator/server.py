@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
+import random
 import re
 import secrets
 import socket
@@ -60,14 +62,70 @@ def classify(path: str) -> str:
     return "azdo"
 
 
+TOKEN_PATH_RE = re.compile(r"/oauth2(?:/v2\.0)?/token/?$", re.IGNORECASE)
+ENDPOINT_ID_PATH_RE = re.compile(r"/_apis/serviceendpoint/endpoints/[^/]+/?$", re.IGNORECASE)
+
+
+def _verifies_endpoint(req: Request) -> bool:
+    """An Azure DevOps PUT that makes the service verify a connection: a conversion of its scheme, or a body
+    asking for a ready (non-draft) connection, which is how a draft is finished (README "Azure DevOps")."""
+    if req.method != "PUT" or not ENDPOINT_ID_PATH_RE.search(req.path):
+        return False
+    if (req.arg("operation") or "").lower() == "convertauthenticationscheme":
+        return True
+    try:
+        body = json.loads(req.body or b"null")
+    except ValueError:
+        return False
+    if not isinstance(body, dict) or body.get("isReady") is not True:
+        return False
+    return str((body.get("data") or {}).get("isDraft", "")).lower() != "true"
+
+
+def request_kind(req: Request, write: bool) -> str:
+    """The ``latency_by_kind`` class of a request (see state.LATENCY_KINDS)."""
+    low = req.path.lower()
+    if req.service == "entra":
+        return "token" if TOKEN_PATH_RE.search(req.path) else "metadata"
+    if req.service == "metadata":
+        return "metadata"
+    if req.service == "arm":
+        if write and "/providers/microsoft.authorization/roleassignments/" in low:
+            return "role_assignment_write"
+        if write and "/federatedidentitycredentials" in low:
+            return "fic_write"
+        return "arm_write" if write else "arm_read"
+    if req.service == "graph":
+        if write and "/federatedidentitycredentials" in low:
+            return "fic_write"
+        return "graph_write" if write else "graph_read"
+    if _verifies_endpoint(req):
+        return "endpoint_verify"
+    return "azdo_write" if write else "azdo_read"
+
+
 class Faults:
-    """Ordered fault rules; each use decrements ``count`` and exhausted rules are dropped."""
+    """Ordered fault rules; each firing decrements ``count`` and exhausted rules are dropped.
+
+    A rule may fire on every ``every``-th matching request, or with ``probability`` drawn from its own
+    ``random.Random(seed)`` (the same seed gives the same sequence), and a 429/503 with a numeric ``retry_after``
+    may hold a ``window``: until that many seconds of emulator time have passed, every matching request gets the
+    same status with the remaining seconds as Retry-After — ARM answers requests sent before the Retry-After
+    has elapsed with a new 429 and a new Retry-After (https://learn.microsoft.com/azure/azure-resource-manager/
+    management/request-limits-and-throttling). Microsoft Graph may leave Retry-After out (CONTRACTS 2.3 [G-ERR]:
+    429/503 "may" carry it), hence rules without ``retry_after``.
+    """
 
     KEYS = {"method", "path", "service", "status", "retry_after", "reset", "latency", "count", "body", "code",
-            "message", "headers", "after"}
+            "message", "headers", "after", "every", "probability", "seed", "window"}
+    INTERNAL = ("regex", "rng", "until", "exhausted")
 
-    def __init__(self):
+    def __init__(self, clock=None):
         self.rules: list[dict] = []
+        self.clock = clock
+
+    def _now(self) -> float:
+        return self.clock.now() if self.clock is not None else time.time()
 
     def add(self, spec: dict) -> dict:
         """Validate and append a rule."""
@@ -80,7 +138,9 @@ class Faults:
                 "service": spec.get("service"), "status": spec.get("status"), "retry_after": spec.get("retry_after"),
                 "reset": bool(spec.get("reset", False)), "latency": float(spec.get("latency") or 0),
                 "count": spec.get("count", 1), "body": spec.get("body"), "code": spec.get("code"),
-                "message": spec.get("message"), "headers": dict(spec.get("headers") or {}), "fired": 0,
+                "message": spec.get("message"), "headers": dict(spec.get("headers") or {}), "fired": 0, "matched": 0,
+                "every": spec.get("every"), "probability": spec.get("probability"), "seed": spec.get("seed", 0),
+                "window": bool(spec.get("window", False)), "until": None, "exhausted": False,
                 "after": bool(spec.get("after", False))}  # after: handle the request first, then lose/replace the answer
         try:
             rule["regex"] = re.compile(rule["path"])
@@ -94,28 +154,69 @@ class Faults:
             raise ValueError("count must be a positive integer or null (unlimited)")
         if rule["latency"] < 0:
             raise ValueError("latency must be >= 0")
+        if rule["every"] is not None and (isinstance(rule["every"], bool) or not isinstance(rule["every"], int)
+                                          or rule["every"] < 1):
+            raise ValueError("every must be a positive integer (fire on every Nth matching request)")
+        probability = rule["probability"]
+        if probability is not None and (isinstance(probability, bool) or not isinstance(probability, (int, float))
+                                        or not 0 <= probability <= 1):
+            raise ValueError("probability must be a number from 0 to 1")
+        if rule["every"] is not None and probability is not None:
+            raise ValueError("every and probability cannot be combined")
+        if isinstance(rule["seed"], bool) or not isinstance(rule["seed"], (int, str)):
+            raise ValueError("seed must be an integer or a string")
+        if rule["window"] and (rule["status"] is None or self._seconds(rule["retry_after"]) is None):
+            raise ValueError("window needs a status and a numeric retry_after (seconds)")
+        rule["rng"] = random.Random(rule["seed"])
         self.rules.append(rule)
         return self.public(rule)
 
     @staticmethod
-    def public(rule: dict) -> dict:
+    def _seconds(value) -> float | None:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            return None
+        return seconds if seconds >= 0 else None
+
+    @classmethod
+    def public(cls, rule: dict) -> dict:
         """Rule without internal fields."""
-        return {k: v for k, v in rule.items() if k != "regex"}
+        return {k: v for k, v in rule.items() if k not in cls.INTERNAL}
 
     def take(self, method: str, path: str, service: str) -> dict | None:
-        """Consume the first matching rule, if any."""
-        for rule in self.rules:
+        """The fault for this request, if a rule matches and fires (consuming one of its ``count``)."""
+        now = self._now()
+        for rule in list(self.rules):
+            if rule["exhausted"] and (rule["until"] is None or now >= rule["until"]):
+                self.rules.remove(rule)  # its last window is over
+                continue
             if rule["method"] not in ("*", method):
                 continue
             if rule["service"] and rule["service"] != service:
                 continue
             if not rule["regex"].search(path):
                 continue
+            if rule["until"] is not None and now < rule["until"]:
+                held = dict(rule)  # inside the Retry-After window: the same answer, the time that remains
+                held["retry_after"] = str(max(1, math.ceil(rule["until"] - now)))
+                return held
+            if rule["exhausted"]:
+                continue
+            rule["matched"] += 1
+            if rule["every"] is not None and rule["matched"] % rule["every"]:
+                continue
+            if rule["probability"] is not None and rule["rng"].random() >= rule["probability"]:
+                continue
             rule["fired"] += 1
+            if rule["window"]:
+                rule["until"] = now + self._seconds(rule["retry_after"])
             if rule["count"] is not None:
                 rule["count"] -= 1
                 if rule["count"] <= 0:
-                    self.rules.remove(rule)
+                    rule["exhausted"] = True
+                    if not rule["window"]:
+                        self.rules.remove(rule)
             return dict(rule)
         return None
 
@@ -135,7 +236,7 @@ class Emulator:
         self.project = project
         self.requests: deque = deque(maxlen=LOG_LIMIT)
         self.request_seq = 0
-        self.faults = Faults()
+        self.faults = Faults(self.state.clock)
         self.log_lock = threading.Lock()
         self.ca = trustme.CA()
         self.httpd = _TLSServer((host, port), _Handler, self)
@@ -213,7 +314,7 @@ class Emulator:
             self.request_seq += 1
             entry = {
                 "seq": self.request_seq,
-                "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds"),
+                "time": datetime.datetime.fromtimestamp(self.state.clock.now(), datetime.timezone.utc).isoformat(timespec="milliseconds"),
                 "method": req.method,
                 "path": req.path,
                 "query": {k: (v[0] if len(v) == 1 else v) for k, v in req.query.items()},
@@ -221,6 +322,7 @@ class Emulator:
                 "status": status,
                 "write": write,
                 "service": req.service,
+                "kind": getattr(req, "kind", None),
                 "fault": fault is not None,
                 "fault_id": fault["id"] if fault else None,
                 "request_id": req.request_id,
@@ -270,13 +372,15 @@ class Emulator:
         if service == "admin":
             handler.send(self._run(req), req)
             return
-        latency = float(self.state.config.get("latency") or 0)
-        if latency:
-            time.sleep(latency)
         route, match, allowed = self.router.resolve(service, req.method, path)
         req.route, req.match = route, match
-        req.validation = self.validator.check(req)
         write = route.is_write(req.method) if route else (req.method in ("PUT", "PATCH", "POST", "DELETE"))
+        req.kind = request_kind(req, write)
+        config = self.state.config
+        latency = float(config.get("latency") or 0) + float((config.get("latency_by_kind") or {}).get(req.kind, 0))
+        if latency:
+            time.sleep(latency)  # real waiting, not emulator time: latency exists to cost wall-clock time
+        req.validation = self.validator.check(req)
         with self.log_lock:
             fault = self.faults.take(req.method, path, service)
         if fault is not None and fault["latency"]:

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import clock
 from .scopes import MG_PREFIX, Scope, ScopeError, parse_scope
 from .web import is_guid
 
@@ -25,12 +26,21 @@ DEFAULT_CONFIG = {
     "latency": 0.0,
     "replication_delay": 5.0,
     "page_size": 50,
-    "principal_type_bypasses_replication": False,
+    # principalType in the PUT skips ARM's directory lookup, so a just-created principal is accepted at once:
+    # REC azure-cli/test_create_for_rbac_password_with_assignment.yaml (SP created 12:44:00, PUT with
+    # principalType ServicePrincipal 201 at 12:44:04), test_role_assignment_create_update.yaml (user created
+    # 13:05:38, PUT with principalType User 201 at 13:05:42), and the PrincipalNotFound message itself.
+    "principal_type_bypasses_replication": True,
+    # 400 UnmatchedPrincipalType when principalType differs from the type of a principal ARM can see
+    # (Azure/modern-web-app-pattern-dotnet#129).
+    "unmatched_principal_type_check": True,
     "token_lifetime": 3600,
     "role_assignment_update_status": 201,
     "reject_atscope_and_principalid": True,
     "enforce_rbac": True,
     "validate_resource_scopes": True,
+    # Extra seconds per kind of call, on top of ``latency`` (speed benchmarks); keys from LATENCY_KINDS.
+    "latency_by_kind": {},
     "lro_retry_after": 1,
     "lro_duration": 0.0,
     # Managed Identity (managed_identity.py) and Microsoft Graph (graph.py)
@@ -39,6 +49,9 @@ DEFAULT_CONFIG = {
     "graph_page_size": 100,
     "graph_replication_lag": 0.0,
 }
+# Kinds of call ``latency_by_kind`` can slow down (server.request_kind classifies each request).
+LATENCY_KINDS = ("token", "metadata", "arm_read", "arm_write", "role_assignment_write", "fic_write", "graph_read",
+                 "graph_write", "azdo_read", "azdo_write", "endpoint_verify")
 # Allowed values of enumerated config keys. A service module may add its keys to DEFAULT_CONFIG and here
 # at import time (azdo.py does); string-valued keys are only accepted through this table.
 CONFIG_CHOICES: dict = {}
@@ -46,7 +59,7 @@ CONFIG_CHOICES: dict = {}
 
 def now_stamp(ts: float | None = None) -> str:
     """ARM timestamp with 7 fractional digits, e.g. 2023-08-23T13:05:38.8480660Z."""
-    ts = time.time() if ts is None else ts
+    ts = clock.now() if ts is None else ts
     base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts))
     return f"{base}.{int((ts % 1) * 10_000_000):07d}Z"
 
@@ -57,6 +70,8 @@ def coerce_config(key: str, value):
         raise ValueError(f"unknown config key '{key}'")
     default = DEFAULT_CONFIG[key]
     choices = CONFIG_CHOICES.get(key)
+    if isinstance(default, dict):
+        return _coerce_latency_kinds(key, value)
     if isinstance(default, str):
         if not isinstance(value, str) or (choices and value not in choices):
             raise ValueError(f"'{key}' must be one of {', '.join(map(str, choices or ('a string',)))}")
@@ -80,6 +95,21 @@ def coerce_config(key: str, value):
     if choices and value not in choices:
         raise ValueError(f"'{key}' must be one of {', '.join(map(str, choices))}")
     return value
+
+
+def _coerce_latency_kinds(key: str, value) -> dict:
+    """``latency_by_kind``: a JSON object of known kinds to seconds >= 0 (replaces the whole mapping)."""
+    if not isinstance(value, dict):
+        raise ValueError(f"'{key}' must be an object of kind -> seconds")
+    unknown = sorted(set(value) - set(LATENCY_KINDS))
+    if unknown:
+        raise ValueError(f"'{key}' has unknown kinds {', '.join(unknown)}; known kinds: {', '.join(LATENCY_KINDS)}")
+    out = {}
+    for kind, seconds in value.items():
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ValueError(f"'{key}.{kind}' must be a number of seconds >= 0")
+        out[kind] = float(seconds)
+    return out
 
 
 def load_builtin_roles() -> dict[str, dict]:
@@ -160,6 +190,8 @@ class State:
 
     def __init__(self, identity: Identity, config: dict | None = None):
         self.lock = threading.RLock()
+        self.clock = clock.Clock()  # the one clock every time-dependent rule reads (POST /_emulator/clock)
+        clock.install(self.clock)
         self.identity = identity
         self.base_config = dict(DEFAULT_CONFIG)
         for key, value in (config or {}).items():
@@ -188,12 +220,16 @@ class State:
     def __setstate__(self, data: dict) -> None:
         self.__dict__.update(data)
         self.lock = threading.RLock()
+        if "clock" not in data:
+            self.clock = clock.Clock()
+        clock.install(self.clock)
 
     # ------------------------------------------------------------------ lifecycle
     def reset(self) -> None:
         """Back to the start-up seed and configuration."""
         with self.lock:
-            self.config = dict(self.base_config)
+            self.clock.reset()
+            self.config = copy.deepcopy(self.base_config)
             for table in (self.tenants, self.principals, self.applications, self.management_groups, self.subscriptions,
                           self.resource_groups, self.resources, self.role_assignments, self.operations):
                 table.clear()
@@ -211,7 +247,7 @@ class State:
                               "principalId": ident.principal_id})
         self.add_role_assignment({"scope": f"/subscriptions/{ident.subscription_id}", "role": "Owner",
                                   "principalId": ident.principal_id, "principalType": "ServicePrincipal",
-                                  "name": ident.owner_assignment}, created=time.time() - OLD_AGE)
+                                  "name": ident.owner_assignment}, created=clock.now() - OLD_AGE)
 
     def set_config(self, values: dict) -> dict:
         """Apply validated config changes atomically."""
@@ -329,7 +365,7 @@ class State:
         age = OLD_AGE if age is None else float(age)
         record = {"id": pid, "type": ptype, "displayName": spec.get("displayName", f"{ptype.lower()}-{pid[:8]}"),
                   "appId": (spec.get("appId") or None), "tenantId": self._tenant_of(spec),
-                  "createdAt": time.time() - age, "memberOf": [g.lower() for g in spec.get("memberOf", [])]}
+                  "createdAt": clock.now() - age, "memberOf": [g.lower() for g in spec.get("memberOf", [])]}
         self.principals[pid] = record
         return record
 
@@ -416,7 +452,7 @@ class State:
         principal = self.principals.get((principal_id or "").lower())
         if principal is None:
             return None
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         if now - principal["createdAt"] < float(self.config["replication_delay"]):
             return None
         return principal

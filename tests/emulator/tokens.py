@@ -9,8 +9,9 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 import uuid
+
+from . import clock
 
 
 class TokenError(Exception):
@@ -66,7 +67,7 @@ class TokenService:
     def issue(self, *, tenant_id: str, audience: str, app_id: str, object_id: str, lifetime: int,
               appidacr: str = "1", extra: dict | None = None) -> tuple[str, dict]:
         """Issue an app-only access token like Entra's v1 tokens for ARM-style resources."""
-        now = int(time.time())
+        now = int(clock.now())
         issuer = f"https://sts.windows.net/{tenant_id}/"
         claims = {
             "aud": audience,
@@ -97,7 +98,7 @@ class TokenService:
         signing_input = token.rsplit(".", 1)[0].encode("ascii")
         if not hmac.compare_digest(self._sign(signing_input), signature):
             raise TokenError("signature", "signature verification failed", payload)
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         exp = payload.get("exp")
         nbf = payload.get("nbf")
         if not isinstance(exp, (int, float)):

@@ -179,7 +179,7 @@ def test_items6_7_a_failed_connection_is_finished_again_and_a_missing_credential
             emulator, name, identity_client_id=mi["client_id"]), tmp_path=tmp_path)
         assert again["changed"] is False
     finally:
-        admin.config(azdo_finish_without_fic="error")
+        admin.config(azdo_finish_without_fic="failed")  # the emulator default
 
 
 # ---------------------------------------------------------------------------------------------- item 10

@@ -117,6 +117,20 @@ class Emu:
         assert resp.status_code == 200, resp.text
         return resp.json()
 
+    def clock(self, **body) -> dict:
+        """POST /_emulator/clock (``advance=seconds``, ``freeze=bool``); GET without arguments."""
+        resp = self.admin("POST", "/clock", json=body) if body else self.admin("GET", "/clock")
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    def freeze(self) -> dict:
+        """Stop the emulator's clock: time-dependent rules change only through :meth:`advance`."""
+        return self.clock(freeze=True)
+
+    def advance(self, seconds: float) -> dict:
+        """Move the emulator's clock forward (no sleeping)."""
+        return self.clock(advance=seconds)
+
     def log(self) -> list:
         """The request log."""
         return self.admin("GET", "/requests").json()["requests"]

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -134,27 +133,77 @@ def test_invalid_requests(emu):
 
 
 def test_principal_not_found_then_replicated(emu):
+    """Without principalType ARM looks the principal up: PrincipalNotFound until it has replicated."""
+    emu.freeze()
     pid = principal(emu, age=0)
     name = str(uuid.uuid4())
     first = put(emu, emu.rg_path, pid, name=name)
     assert first.status_code == 400 and code(first) == "PrincipalNotFound"
     message = first.json()["error"]["message"]
     assert pid.replace("-", "") in message and emu.info["tenant_id"] in message
-    assert put(emu, emu.rg_path, pid, name=name, principalType="ServicePrincipal").status_code == 400
-    time.sleep(1.1)
+    emu.advance(0.9)  # the session emulator's replication delay is 1 s
+    assert code(put(emu, emu.rg_path, pid, name=name)) == "PrincipalNotFound"
+    emu.advance(0.2)
     second = put(emu, emu.rg_path, pid, name=name)
     assert second.status_code == 201, second.text
     assert second.json()["properties"]["principalType"] == "ServicePrincipal"  # filled from the directory
 
 
-def test_unknown_principal_and_bypass(emu):
-    ghost = str(uuid.uuid4())
-    resp = put(emu, emu.rg_path, ghost, principalType="ServicePrincipal")
-    assert resp.status_code == 400 and code(resp) == "PrincipalNotFound"
-    emu.config(principal_type_bypasses_replication=True)
+def test_principal_type_bypasses_replication_by_default(emu):
+    """principalType skips the lookup (REC test_create_for_rbac_password_with_assignment.yaml: 201 four seconds
+    after the service principal was created); the switch off restores PrincipalNotFound until replicated."""
+    emu.freeze()
+    assert emu.admin("GET", "/config").json()["principal_type_bypasses_replication"] is True
     young = principal(emu, age=0)
-    assert put(emu, emu.rg_path, young).status_code == 400
-    assert put(emu, emu.rg_path, young, principalType="ServicePrincipal").status_code == 201
+    assert code(put(emu, emu.rg_path, young)) == "PrincipalNotFound"
+    made = put(emu, emu.rg_path, young, principalType="ServicePrincipal")
+    assert made.status_code == 201 and made.json()["properties"]["principalType"] == "ServicePrincipal"
+    emu.config(principal_type_bypasses_replication=False)
+    other = principal(emu, age=0)
+    refused = put(emu, emu.rg_path, other, principalType="ServicePrincipal")
+    assert refused.status_code == 400 and code(refused) == "PrincipalNotFound"
+    emu.advance(1.1)
+    assert put(emu, emu.rg_path, other, principalType="ServicePrincipal").status_code == 201
+
+
+def test_unknown_principal_with_and_without_principal_type(emu):
+    """A GUID that is no principal: PrincipalNotFound without principalType; accepted (as sent) with it, since the
+    bypass means ARM has nothing to compare the type with."""
+    ghost = str(uuid.uuid4())
+    resp = put(emu, emu.rg_path, ghost)
+    assert resp.status_code == 400 and code(resp) == "PrincipalNotFound"
+    accepted = put(emu, emu.rg_path, ghost, principalType="User")
+    assert accepted.status_code == 201 and accepted.json()["properties"]["principalType"] == "User"
+    emu.config(principal_type_bypasses_replication=False)
+    assert code(put(emu, emu.rg_path, str(uuid.uuid4()), principalType="User")) == "PrincipalNotFound"
+
+
+@pytest.mark.parametrize("actual,sent", [("ServicePrincipal", "User"), ("User", "ServicePrincipal"),
+                                         ("Group", "ServicePrincipal")])
+def test_unmatched_principal_type(emu, actual, sent):
+    """principalType different from the directory object's type (Azure/modern-web-app-pattern-dotnet#129)."""
+    pid = principal(emu, ptype=actual)
+    name = str(uuid.uuid4())
+    resp = put(emu, emu.rg_path, pid, name=name, principalType=sent)
+    assert resp.status_code == 400 and code(resp) == "UnmatchedPrincipalType"
+    assert resp.json()["error"]["message"] == (f"The PrincipalId '{pid}' has type '{actual}' , which is different "
+                                               f"from specified PrinciaplType '{sent}'.")
+    assert emu.arm("GET", f"{emu.rg_path}{RA}/{name}").status_code == 404  # nothing was written
+    assert put(emu, emu.rg_path, pid, name=name, principalType=actual).status_code == 201
+    emu.config(unmatched_principal_type_check=False)
+    loose = put(emu, emu.rg_path, pid, guid=CONTRIBUTOR, principalType=sent)
+    assert loose.status_code == 201 and loose.json()["properties"]["principalType"] == sent
+
+
+def test_type_of_a_principal_not_replicated_yet_is_not_checked(emu):
+    """ARM cannot see a principal inside the replication delay, so with the bypass it cannot detect a mismatch."""
+    emu.freeze()
+    young = principal(emu, age=0, ptype="ServicePrincipal")
+    name = str(uuid.uuid4())
+    assert put(emu, emu.rg_path, young, name=name, principalType="User").status_code == 201
+    emu.advance(1.1)
+    late = put(emu, emu.rg_path, young, guid=CONTRIBUTOR, principalType="User")
+    assert late.status_code == 400 and code(late) == "UnmatchedPrincipalType"
 
 
 def test_get_and_delete(emu):

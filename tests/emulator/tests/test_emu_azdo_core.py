@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -224,12 +223,13 @@ def test_projects_list_get_and_paging(ado, emu):
 
 
 def test_project_create_and_delete_are_operations(ado, emu):
-    emu.config(azdo_operation_seconds=0.3)
+    emu.freeze()
+    emu.config(azdo_operation_seconds=30)
     queued = ado.ok("POST", "/_apis/projects", status=202, json={"name": "made", "visibility": "private"})
     assert queued["status"] == "notSet" and queued["url"].endswith(f"/_apis/operations/{queued['id']}")
     assert ado.ok("GET", f"/_apis/operations/{queued['id']}")["status"] == "inProgress"
     assert ado.ok("GET", "/_apis/projects/made")["state"] == "createPending"
-    time.sleep(0.35)
+    emu.advance(30)
     assert ado.ok("GET", f"/_apis/operations/{queued['id']}")["status"] == "succeeded"
     project = ado.ok("GET", "/_apis/projects/made")
     assert project["state"] == "wellFormed"
@@ -238,7 +238,7 @@ def test_project_create_and_delete_are_operations(ado, emu):
     assert_azdo_error(ado.call("DELETE", "/_apis/projects/made"), 404, "ProjectDoesNotExistWithNameException")
     deleting = ado.ok("DELETE", f"/_apis/projects/{project['id']}", status=202)
     assert ado.ok("GET", f"/_apis/projects/{project['id']}")["state"] == "deleting"
-    time.sleep(0.35)
+    emu.advance(30)
     assert ado.ok("GET", f"/_apis/operations/{deleting['id']}")["status"] == "succeeded"
     assert ado.call("GET", f"/_apis/projects/{project['id']}").status_code == 404
     assert_azdo_error(ado.call("GET", f"/_apis/operations/{uuid.uuid4()}"), 404, "OperationNotFoundException")

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 import uuid
 
 import pytest
@@ -102,7 +101,6 @@ def test_duplicate_names_include_hidden_and_foreign_endpoints(ado, emu):
     body = assert_azdo_error(again, 400, "DuplicateServiceConnectionException")
     assert body["message"] == ("Service connection with name DUP already exists. Only a user having Administrator/User "
                                "role permissions on service connection DUP can see it.")
-    emu.config(azdo_finish_without_fic="failed")
     draft = ado.create(ado.body("hidden", client_id=str(uuid.uuid4()), draft=True))
     failed = ado.put(finish_body(draft))
     assert failed["operationStatus"]["state"] == "Failed" and ado.by_name("hidden") == []
@@ -124,7 +122,8 @@ def test_duplicate_names_include_hidden_and_foreign_endpoints(ado, emu):
 
 
 # ---------------------------------------------------------------------------------------------- drafts and readiness
-def test_draft_then_federated_credential_then_finish(ado):
+def test_draft_then_federated_credential_then_finish(ado, emu):
+    emu.config(azdo_finish_without_fic="error")  # the selectable strict answer: 400, nothing changes
     app = ado.new_app()
     draft = ado.create(ado.body("sc-draft", client_id=app["appId"], draft=True))
     assert draft["isReady"] is False and draft["data"]["isDraft"] == "True"
@@ -144,7 +143,8 @@ def test_draft_then_federated_credential_then_finish(ado):
 
 
 def test_finish_without_credential_in_failed_mode(ado, emu):
-    emu.config(azdo_finish_without_fic="failed")
+    """Default: the finish leaves draft and the connection stays Failed (hidden from lists unless includeFailed)."""
+    assert emu.admin("GET", "/config").json()["azdo_finish_without_fic"] == "failed"
     app = ado.new_app()
     draft = ado.create(ado.body("sc-fails", client_id=app["appId"], draft=True))
     failed = ado.put(finish_body(draft))
@@ -158,16 +158,22 @@ def test_finish_without_credential_in_failed_mode(ado, emu):
 
 
 def test_ready_delay_reports_in_progress(ado, emu):
-    emu.config(azdo_ready_delay=0.3)
+    emu.freeze()
+    emu.config(azdo_ready_delay=30)
     created = ado.create(ado.body("sc-slow", client_id=str(uuid.uuid4())))
     assert created["isReady"] is False and created["operationStatus"]["state"] == "InProgress"
-    time.sleep(0.35)
+    emu.advance(29)
+    assert ado.get(created["id"]).json()["operationStatus"]["state"] == "InProgress"
+    emu.advance(1)
     assert ado.get(created["id"]).json()["operationStatus"]["state"] == "Ready"
 
 
 def test_verify_on_create_with_a_pre_created_credential(ado, emu):
     emu.config(azdo_verify_on_create=True, azdo_issuer="azdo")
     bare = ado.new_app("bare")
+    failed = ado.create(ado.body("sc-w", client_id=bare["appId"]))  # default azdo_finish_without_fic: "failed"
+    assert failed["isReady"] is False and failed["operationStatus"]["state"] == "Failed"
+    emu.config(azdo_finish_without_fic="error")
     assert_azdo_error(ado.call("POST", "/_apis/serviceendpoint/endpoints", json=ado.body("sc-v", client_id=bare["appId"])),
                       400, "ServiceEndpointException", "AADSTS70021")
     issuer = f"https://vstoken.dev.azure.com/{ado.info['organization_id']}"
@@ -288,10 +294,11 @@ def test_convert_automatic_connection_and_revert(ado, emu):
 
 
 def test_revert_after_the_deadline_fails(ado, emu):
-    emu.config(azdo_revert_seconds=0.2)
+    emu.freeze()
+    emu.config(azdo_revert_seconds=60)
     seeded = ado.by_name("sc-automatic-spn")[0]
     converted = ado.put(dict(seeded, authorization={"scheme": WIF}), operation="ConvertAuthenticationScheme")
-    time.sleep(0.3)
+    emu.advance(60.01)
     late = ado.call("PUT", f"/_apis/serviceendpoint/endpoints/{seeded['id']}",
                     params={"operation": "ConvertAuthenticationScheme"},
                     json=dict(converted, authorization={"scheme": SPN}))
@@ -333,11 +340,14 @@ def test_shared_and_azure_stack_connections_cannot_convert(ado, emu):
 
 
 def test_asynchronous_conversion(ado, emu):
-    emu.config(azdo_convert_async=True, azdo_convert_seconds=0.2)
+    emu.freeze()
+    emu.config(azdo_convert_async=True, azdo_convert_seconds=20)
     seeded = ado.by_name("sc-automatic-spn")[0]
     converted = ado.put(dict(seeded, authorization={"scheme": WIF}), operation="ConvertAuthenticationScheme")
     assert converted["isReady"] is False and converted["operationStatus"]["state"] == "InProgress"
-    time.sleep(0.25)
+    emu.advance(19)
+    assert ado.get(seeded["id"]).json()["isReady"] is False
+    emu.advance(1)
     assert ado.get(seeded["id"]).json()["isReady"] is True
 
 

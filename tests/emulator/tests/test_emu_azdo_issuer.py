@@ -468,4 +468,8 @@ def test_entra_refuses_the_entra_issuer_for_multitenant_apps(ado, emu):
     issuer, subject = pair(draft)
     ado.add_fic(client, issuer, subject, name="entra-new")
     finish = dict(draft, isReady=True, data={k: v for k, v in draft["data"].items() if k != "isDraft"})
-    assert_azdo_error(put(ado, draft["id"], finish), 400, "ServiceEndpointException", "AADSTS70052")
+    # With azdo_finish_without_fic "failed" (the default) the finish leaves the connection Failed, quoting Entra.
+    failed = put(ado, draft["id"], finish)
+    assert failed.status_code == 200 and not failed.json()["isReady"], failed.text
+    assert failed.json()["operationStatus"]["state"] == "Failed"
+    assert "AADSTS70052" in failed.json()["operationStatus"]["statusMessage"]

@@ -214,7 +214,7 @@ def test_service_principals(emu):
     ra_body = {"properties": {"roleDefinitionId": f"/providers/Microsoft.Authorization/roleDefinitions/{READER}",
                               "principalId": sp["id"]}}
     assert emu.arm("PUT", ra_path, json=ra_body).json()["error"]["code"] == "PrincipalNotFound"
-    time.sleep(0.35)
+    emu.advance(1.1)  # the session emulator's replication delay
     assert emu.arm("PUT", ra_path, json=ra_body).status_code == 201
     assert graph(emu, "PATCH", f"/servicePrincipals/{sp['id']}", json={"appRoleAssignmentRequired": True}).status_code == 204
     assert graph(emu, "GET", f"/servicePrincipals/{sp['id']}").json()["appRoleAssignmentRequired"] is True
@@ -231,16 +231,46 @@ def test_deleting_the_app_deletes_its_service_principal(emu):
 
 
 def test_graph_replication_lag(emu):
-    emu.config(graph_replication_lag=0.4)
+    """Read-after-write lag: new applications, service principals and federated credentials answer 404 (and are
+    missing from lists) for graph_replication_lag seconds of emulator time; POST /servicePrincipals cannot see
+    a new application either."""
+    emu.freeze()
+    emu.config(graph_replication_lag=2)
     app = new_app(emu, "app-lag")
     early = graph(emu, "POST", "/servicePrincipals", json={"appId": app["appId"]})
     assert_graph_error(early, 400, "Request_BadRequest")
     assert early.json()["error"]["message"] == (f"The appId '{app['appId']}' of the service principal does not "
                                                 "reference a valid application object.")
     assert_graph_error(graph(emu, "GET", f"/applications/{app['id']}"), 404, "Request_ResourceNotFound")
-    time.sleep(0.45)
+    assert_graph_error(graph(emu, "GET", f"/applications(appId='{app['appId']}')"), 404, "Request_ResourceNotFound")
+    assert app["id"] not in [a["id"] for a in graph(emu, "GET", "/applications").json()["value"]]
+    emu.advance(1.9)
+    assert graph(emu, "GET", f"/applications/{app['id']}").status_code == 404
+    emu.advance(0.1)
     assert graph(emu, "GET", f"/applications/{app['id']}").status_code == 200
-    assert graph(emu, "POST", "/servicePrincipals", json={"appId": app["appId"]}).status_code == 201
+    sp = graph(emu, "POST", "/servicePrincipals", json={"appId": app["appId"]})
+    assert sp.status_code == 201
+    sp_id = sp.json()["id"]
+    assert_graph_error(graph(emu, "GET", f"/servicePrincipals/{sp_id}"), 404, "Request_ResourceNotFound")
+    assert_graph_error(graph(emu, "GET", f"/servicePrincipals(appId='{app['appId']}')"), 404, "Request_ResourceNotFound")
+    base = f"/applications/{app['id']}/federatedIdentityCredentials"
+    fic = graph(emu, "POST", base, json={"name": "lagging", "issuer": ISSUER, "subject": "s", "audiences": [AUDIENCE]})
+    assert fic.status_code == 201
+    assert_graph_error(graph(emu, "GET", f"{base}/{fic.json()['id']}"), 404, "Request_ResourceNotFound")
+    assert_graph_error(graph(emu, "GET", f"{base}/lagging"), 404, "Request_ResourceNotFound")
+    assert graph(emu, "GET", base).json()["value"] == []
+    emu.advance(2)
+    assert graph(emu, "GET", f"/servicePrincipals/{sp_id}").status_code == 200
+    assert graph(emu, "GET", f"{base}/lagging").json()["id"] == fic.json()["id"]
+    assert [f["name"] for f in graph(emu, "GET", base).json()["value"]] == ["lagging"]
+
+
+def test_graph_replication_lag_is_off_by_default(emu):
+    app = new_app(emu, "app-now")
+    assert graph(emu, "GET", f"/applications/{app['id']}").status_code == 200
+    fic = graph(emu, "POST", f"/applications/{app['id']}/federatedIdentityCredentials",
+                json={"name": "now", "issuer": ISSUER, "subject": "s", "audiences": [AUDIENCE]}).json()
+    assert graph(emu, "GET", f"/applications/{app['id']}/federatedIdentityCredentials/{fic['id']}").status_code == 200
 
 
 def test_application_federated_credentials(emu):

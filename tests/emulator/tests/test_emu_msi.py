@@ -168,7 +168,7 @@ def test_lists_are_paged(fast):
 
 def test_identity_is_a_principal_and_a_scope(fast):
     emu = fast
-    emu.config(replication_delay=0.3)
+    emu.freeze()
     identity = put_identity(emu, "id-rbac").json()
     principal_id = identity["properties"]["principalId"]
     ra_path = f"{emu.rg_path}/providers/Microsoft.Authorization/roleAssignments/{uuid.uuid4()}"
@@ -176,7 +176,7 @@ def test_identity_is_a_principal_and_a_scope(fast):
                                                "acdd72a7-3385-48ef-bd42-f606fba81ae7", "principalId": principal_id}}
     early = emu.arm("PUT", ra_path, json=body)
     assert early.status_code == 400 and error_code(early) == "PrincipalNotFound"
-    time.sleep(0.35)
+    emu.advance(1.1)  # the session emulator's replication delay
     late = emu.arm("PUT", ra_path, json=body)
     assert late.status_code == 201 and late.json()["properties"]["principalType"] == "ServicePrincipal"
     at_identity = emu.arm("PUT", f"{identity['id']}/providers/Microsoft.Authorization/roleAssignments/{uuid.uuid4()}",
@@ -273,13 +273,14 @@ def test_fic_list_paging(fast):
 
 
 def _parallel_puts(emu, count: int, retry: bool) -> tuple[list, dict]:
-    """PUT ``count`` different FICs on one identity from as many threads at once; returns statuses and 409 bodies."""
+    """PUT ``count`` different FICs on one identity from as many threads at once; returns statuses and 409 bodies.
+
+    With the emulator clock frozen, the first write holds its window until the test advances the clock, so
+    the overlap does not depend on how fast the threads run."""
     statuses, conflicts = [], {}
-    barrier = threading.Barrier(count)
     token = emu.token()
 
     def worker(index):
-        barrier.wait()
         while True:
             resp = emu.arm("PUT", fic_path(emu, "id-conc", f"fic{index:02d}"), api_version=API, token=token,
                            json={"properties": {"issuer": ISSUER, "subject": f"sub-{index}", "audiences": [AUDIENCE]}})
@@ -287,33 +288,58 @@ def _parallel_puts(emu, count: int, retry: bool) -> tuple[list, dict]:
             if resp.status_code == 409:
                 conflicts[index] = resp.json()
                 if retry:
-                    time.sleep(0.05 + 0.02 * index)
+                    time.sleep(0.02)
                     continue
             return
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
+    window = emu.admin("GET", "/config").json()["fic_write_window"]
+    for _round in range(2000):  # bounded; each round lets one held write finish
+        if not any(thread.is_alive() for thread in threads):
+            break
+        if emu.clock()["waiting"] and (conflicts or len(statuses) + 1 >= count):
+            emu.advance(window)
+        time.sleep(0.01)
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=30)
     return statuses, conflicts
 
 
+def _wait_for_held_write(emu) -> None:
+    for _poll in range(1000):
+        if emu.clock()["waiting"]:
+            return
+        time.sleep(0.01)
+    raise AssertionError("no FIC write is waiting on the emulator clock")
+
+
 def test_fic_concurrent_writes_conflict(emu):
-    emu.config(fic_write_window=0.25)
+    emu.freeze()
+    emu.config(fic_write_window=5)
     put_identity(emu, "id-conc")
-    statuses, conflicts = _parallel_puts(emu, 10, retry=False)
-    assert 409 in statuses and 201 in statuses, statuses
-    error = next(iter(conflicts.values()))["error"]
-    assert error["code"] == CONCURRENCY_CODE and "id-conc" in error["message"]
+    held: dict = {}
+    first = threading.Thread(target=lambda: held.update(resp=put_fic(emu, "id-conc", "fic-a", "sub-a")))
+    first.start()
+    _wait_for_held_write(emu)
+    second = put_fic(emu, "id-conc", "fic-b", "sub-b")
+    assert second.status_code == 409 and error_code(second) == CONCURRENCY_CODE and "id-conc" in second.json()["error"]["message"]
+    assert emu.arm("DELETE", fic_path(emu, "id-conc", "fic-a"), api_version=API).status_code == 409
+    emu.advance(5)
+    first.join(timeout=30)
+    assert held["resp"].status_code == 201
     # Sequential writes never conflict: each response arrives after its write window.
+    emu.clock(freeze=False)
+    emu.config(fic_write_window=0.05)
     assert put_fic(emu, "id-conc", "seq-a", "seq-a").status_code == 201
     assert put_fic(emu, "id-conc", "seq-b", "seq-b").status_code == 201
     assert emu.arm("DELETE", fic_path(emu, "id-conc", "seq-a"), api_version=API).status_code == 200
 
 
 def test_fic_concurrent_writes_with_retries_all_land(emu):
-    emu.config(fic_write_window=0.1)
+    emu.freeze()
+    emu.config(fic_write_window=1)
     put_identity(emu, "id-conc")
     statuses, _conflicts = _parallel_puts(emu, 10, retry=True)
     assert 409 in statuses and statuses.count(201) == 10, statuses

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,14 +60,21 @@ def put(emu, body, name="pool-a", api=POOL_API):
 
 
 def wait_done(emu, url: str, limit: float = 5.0):
-    """Poll an operation URL until it stops answering 202 / running; returns the last response."""
-    deadline = time.monotonic() + limit
+    """Poll an operation URL, moving the (frozen) emulator clock on, until it stops answering 202 / running."""
+    moved = 0.0
     while True:
         resp = emu.arm("GET", url, api_version=None)
         running = resp.status_code == 202 or (resp.content and resp.json().get("status") in ("Provisioning", "Deleting"))
-        if not running or time.monotonic() > deadline:
+        if not running or moved > limit:
             return resp
-        time.sleep(0.05)
+        emu.advance(0.1)
+        moved += 0.1
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(emu):
+    """Operation phases follow the emulator clock only: no test here depends on how fast requests run."""
+    emu.freeze()
 
 
 @pytest.fixture
@@ -142,7 +148,7 @@ def test_create_is_an_lro_with_provisioning_states(fast):
     status = emu.arm("GET", resp.headers["Azure-AsyncOperation"], api_version=None)
     assert status.status_code == 200 and status.json()["status"] == "Provisioning"
     assert emu.arm("GET", pool_path(emu), api_version=POOL_API).json()["properties"]["provisioningState"] == "Accepted"
-    time.sleep(DURATION / 3 + 0.02)
+    emu.advance(DURATION / 3 + 0.02)
     assert emu.arm("GET", pool_path(emu), api_version=POOL_API).json()["properties"]["provisioningState"] == "Provisioning"
     done = wait_done(emu, resp.headers["Azure-AsyncOperation"])
     assert done.json()["status"] == "Succeeded" and "endTime" in done.json() and done.json()["properties"] is None
@@ -156,9 +162,9 @@ def test_create_is_an_lro_with_provisioning_states(fast):
 def test_put_on_an_existing_pool_answers_201_as_recorded_or_200(fast):
     emu = fast
     assert put(emu, pool_body(emu)).status_code == 201
-    time.sleep(DURATION + 0.05)
+    emu.advance(DURATION + 0.05)
     assert put(emu, pool_body(emu, maximumConcurrency=2)).status_code == 201
-    time.sleep(DURATION + 0.05)
+    emu.advance(DURATION + 0.05)
     emu.config(pool_update_status=200)
     again = put(emu, pool_body(emu, maximumConcurrency=1))
     assert again.status_code == 200 and "Azure-AsyncOperation" in again.headers
@@ -254,7 +260,7 @@ def test_parallelism_rule_is_configurable(emu):
 def test_permission_profile_is_fixed_at_creation(fast):
     emu = fast
     put(emu, pool_body(emu))
-    time.sleep(DURATION + 0.05)
+    emu.advance(DURATION + 0.05)
     body = pool_body(emu)
     body["properties"]["organizationProfile"]["permissionProfile"] = {"kind": "Inherit"}
     assert put(emu, body).status_code == 400
@@ -432,7 +438,7 @@ def test_replay_mdp_scenario(emu):
         if "/operationStatuses/" in op_path:
             url = live_ops[op_path.lower()]
             if recorded_body and recorded_body.get("status") in ("Succeeded", "Failed"):
-                time.sleep(DURATION + 0.05)  # the recorded client polled until the end
+                emu.advance(DURATION + 0.05)  # the recorded client polled until the end
         resp = emu.arm(request["method"], url, api_version=None, data=_rewrite(request["body"], emu),
                        headers={"Content-Type": "application/json"} if request["body"] else {})
         assert resp.status_code == recorded["status"]["code"], (where, resp.text)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -146,6 +145,7 @@ def test_replay_recording(emu, cassette):
         pytest.skip(f"recordings not found at {RECORDINGS.resolve()} (expected ../shared beside the repository)")
     interactions = load_interactions(cassette)
     assert interactions, cassette
+    emu.freeze()  # replication waits below move the emulator clock instead of sleeping
     emu.config(replication_delay=REPLICATION_DELAY)
     seed_scopes(emu, interactions)
     plan = principal_plan(interactions)
@@ -158,11 +158,11 @@ def test_replay_recording(emu, cassette):
             ptype, young = plan[pid]
             if pid not in seeded:
                 emu.seed({"principals": [{"id": pid, "type": ptype, "age": 0 if young else None}]})
-                seeded[pid] = time.monotonic()
+                seeded[pid] = emu.clock()["now"]
             if young and item["response"]["status"]["code"] < 300:
-                remaining = seeded[pid] + REPLICATION_DELAY + 0.05 - time.monotonic()
+                remaining = seeded[pid] + REPLICATION_DELAY + 0.05 - emu.clock()["now"]
                 if remaining > 0:
-                    time.sleep(remaining)
+                    emu.advance(remaining)
         resp = emu.arm(request["method"], rewrite(request["uri"], emu), api_version=None,
                        data=rewrite(request["body"], emu) if request["body"] else None,
                        headers={"Content-Type": "application/json"} if request["body"] else {})

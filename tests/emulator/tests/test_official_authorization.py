@@ -9,7 +9,6 @@ the default profile's api-version for both operation groups is 2022-04-01, the s
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -83,11 +82,16 @@ def test_principal_not_found_until_replicated(emu, client):
     fresh = emu.seed({"principals": [{"type": "ServicePrincipal", "displayName": "sp-new", "age": 0}]})["principals"][0]["id"]
     role_id = f"/subscriptions/{emu.sub}/providers/Microsoft.Authorization/roleDefinitions/{READER}"
     params = models.RoleAssignmentCreateParameters(role_definition_id=role_id, principal_id=fresh)
+    emu.config(principal_type_bypasses_replication=False)
     early = calls.fails(exceptions.HttpResponseError, client.role_assignments.create, scope, str(uuid.uuid4()), params)
     assert early.status_code == 400 and early.error.code == "PrincipalNotFound"
-    time.sleep(1.1)  # the session emulator's replication delay is 1 s
+    emu.advance(1.1)  # the session emulator's replication delay is 1 s
+    # The SDK model fills in the spec's default principalType "User": once ARM can see the service principal it
+    # compares the type and refuses (UnmatchedPrincipalType, README "Role assignments").
+    mismatch = calls.fails(exceptions.HttpResponseError, client.role_assignments.create, scope, str(uuid.uuid4()), params)
+    assert mismatch.status_code == 400 and mismatch.error.code == "UnmatchedPrincipalType"
+    params = models.RoleAssignmentCreateParameters(role_definition_id=role_id, principal_id=fresh,
+                                                   principal_type="ServicePrincipal")
     created = calls(client.role_assignments.create, scope, str(uuid.uuid4()), params)
-    # The SDK model fills in the spec's default principalType "User" and the emulator stores what was sent
-    # (whether ARM checks the type against the directory is UNCONFIRMED, README).
-    assert created.principal_type == "User" and created.principal_id == fresh
+    assert created.principal_type == "ServicePrincipal" and created.principal_id == fresh
     assert_conformant(emu)
