@@ -71,9 +71,10 @@ def lookup_principal(graph, principal_id):
     app = _quietly(lambda: graph.application_by_app_id(principal_id))
     if app:
         return dict(kind="ClientId", body=app, problem=(
-            "principal_id %s is the client (application) id of app registration '%s', which has no service "
-            "principal in this tenant yet. Create one (azdo.identity.app_registration with service_principal: true) "
-            "and use its object id" % (principal_id, app.get("displayName"))))
+            "principal_id %s is the client (application) id of app registration '%s', not a principal's object "
+            "id. Microsoft Graph shows no service principal for it (none exists, or one made moments ago is not "
+            "visible yet): use the object id of its service principal, creating one if needed "
+            "(azdo.identity.app_registration with service_principal: true)" % (principal_id, app.get("displayName"))))
     return None
 
 

@@ -204,13 +204,37 @@ class ApplicationParent(object):
     def write(self, name, issuer, subject, audiences, current, deadline):
         body = {"name": name, "issuer": issuer, "subject": subject, "audiences": list(audiences)}
         if current is None:
-            return graph_fic(self.graph.create_federated_credential(self.id, body))
+            try:
+                return graph_fic(self.graph.create_federated_credential(self.id, body))
+            except ApiError as exc:
+                if exc.status != 409:
+                    raise
+                # The name is taken by a credential the list did not show yet (Graph's read-after-write lag,
+                # docs/service-behaviour.md#reads-lag-behind-writes): wait until it shows, then compare.
+                current = self._wait_for(name, deadline, exc)
+                if same_settings(current, issuer, subject, audiences):
+                    raise AlreadyThere(current)
         del body["name"]  # immutable
         self.graph.update_federated_credential(self.id, current["id"] or current["name"], body)
         return dict(current, issuer=issuer, subject=subject, audiences=list(audiences))
 
     def delete(self, current, deadline):
         self.graph.delete_federated_credential(self.id, current["id"] or current["name"])
+
+    def _wait_for(self, name, deadline, conflict):
+        def step():
+            found = [c for c in self.credentials() if (c["name"] or "").lower() == name.lower()]
+            return found[0] if found else Pending("Microsoft Graph reports credential '%s' exists but does not list it "
+                                                  "yet" % name, error=conflict)
+        return poll(step, deadline, first=1.0, cap=5.0)
+
+
+class AlreadyThere(Exception):
+    """A create found the credential already made with the wanted settings (by an earlier, unlisted write)."""
+
+    def __init__(self, credential):
+        super(AlreadyThere, self).__init__(credential.get("name"))
+        self.credential = credential
 
 
 def result(parent, credential):
@@ -268,9 +292,12 @@ def ensure(ctx, params):
         action, current = _decide(parent, params, what)
         after = None
         if action in ("create", "update"):
-            with failing_to(action, what):
-                after = parent.write(params["name"], params["issuer"], params["subject"], params["audiences"], current,
-                                     deadline)
+            try:
+                with failing_to(action, what):
+                    after = parent.write(params["name"], params["issuer"], params["subject"], params["audiences"],
+                                         current, deadline)
+            except AlreadyThere as there:
+                action, current = "none", there.credential
         elif action == "delete":
             with failing_to("delete", what):
                 parent.delete(current, deadline)
