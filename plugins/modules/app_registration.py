@@ -20,14 +20,14 @@ description:
   - A client secret is added only when the app has none with O(client_secret.display_name), or when
     O(client_secret.rotate=true). Its value is returned once, in the run that created it, in RV(secret_text),
     and never appears in the diff.
-  - A task that would add a secret must be C(no_log: true), because Ansible shows a task's result (at C(-v), in
+  - "A task that would add a secret must be C(no_log: true), because Ansible shows a task's result (at C(-v), in
     callbacks and in AWX / ansible-runner job events and artifacts) unless the task itself is hidden. Without
     C(no_log), such a task fails before any change, in check mode too, naming the fix. A task that only finds
-    an existing secret's metadata returns no secret and needs no C(no_log).
-  - With C(no_log: true), register the result and pass RV(secret_text) straight on (for example to
+    an existing secret's metadata returns no secret and needs no C(no_log)."
+  - "With C(no_log: true), register the result and pass RV(secret_text) straight on (for example to
     M(azdo.identity.azdo_service_connection)'s O(azdo.identity.azdo_service_connection#module:service_principal_secret),
     which is itself C(no_log)), or store it in a vault. Do not print it with M(ansible.builtin.debug) or
-    keep it with M(ansible.builtin.set_fact) in a task that is not C(no_log).
+    keep it with M(ansible.builtin.set_fact) in a task that is not C(no_log)."
 author:
   - azdo.identity contributors (@azdo-identity)
 extends_documentation_fragment:
@@ -183,8 +183,8 @@ app_registration:
           type: str
 secret_text:
   description:
-    - The value of the client secret created by this run. Only in the run that created it, and only for a task
-      with C(no_log: true) (the module refuses otherwise).
+    - "The value of the client secret created by this run. Only in the run that created it, and only for a task
+      with C(no_log: true) (the module refuses otherwise)."
   returned: when a secret was created
   type: str
 removed:

@@ -201,9 +201,9 @@ options:
     default: false
   ready_timeout:
     description:
-      - Seconds to wait for the connection to become ready after it is created, finished or converted: one budget
+      - "Seconds to wait for the connection to become ready after it is created, finished or converted: one budget
         for the finishing attempts (repeated a few times while Entra replicates a new federated credential) and the
-        readiness checks that follow.
+        readiness checks that follow."
     type: int
     default: 300
   state:
