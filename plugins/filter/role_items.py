@@ -122,7 +122,10 @@ def role_items(items, defaults=None, role=None, subscription_id=None):
 
 
 def connection_conflicts(items, listed, scheme):
-    """Messages for items whose connection already exists with another scheme. ``listed`` is ``{project: [connections as azdo_service_connection_info returns them]}``."""
+    """Messages for items whose connection already exists with another scheme.
+
+    ``listed`` is ``{project: [connections as azdo_service_connection_info returns them]}``.
+    """
     messages = []
     for item in items:
         for found in (listed or {}).get(item.get("project")) or []:

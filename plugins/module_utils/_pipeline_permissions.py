@@ -26,7 +26,7 @@ def desired(spec, pipelines_by_name):
             ids.add(pipelines_by_name[text])
         else:
             raise InputError("pipeline_permissions.pipelines names '%s', which is not a pipeline of this "
-                                     "project" % text)
+                             "project" % text)
     return spec.get("all_pipelines"), ids, bool(spec.get("purge"))
 
 

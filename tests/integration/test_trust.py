@@ -205,7 +205,7 @@ def test_item5_a_client_id_is_not_taken_for_a_principal(emulator, admin, tmp_pat
     admin.clear_requests()
     refused = run_module("role_assignment", dict(
         auth(emulator), scope="/subscriptions/%s/resourceGroups/%s" % (emulator["subscription_id"],
-                                                                    emulator["resource_group"]),
+                                                                       emulator["resource_group"]),
         role="Reader", principal_id=wrong), tmp_path=tmp_path)
     assert refused.get("failed") is True, refused
     assert "use principal_id %s" % app["service_principal_id"] in refused["msg"], refused["msg"]
