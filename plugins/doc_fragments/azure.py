@@ -101,5 +101,5 @@ requirements:
   - python >= 3.9
   - azure-identity
   - requests
-  - msrestazure (only for a custom cloud that serves Azure Stack style metadata)
+  - msrestazure, only for a custom cloud that serves Azure Stack style metadata (the collection's requirements-azure-stack.txt)
 """

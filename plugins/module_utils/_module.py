@@ -23,7 +23,9 @@ from ansible_collections.azdo.identity.plugins.module_utils._azdo import (
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
 from ansible_collections.azdo.identity.plugins.module_utils._context import Context
 from ansible_collections.azdo.identity.plugins.module_utils._auth import AUTH_SOURCES, AuthError, select_auth
-from ansible_collections.azdo.identity.plugins.module_utils._cloud import resolve_cloud, validate_cloud_environment
+from ansible_collections.azdo.identity.plugins.module_utils._cloud import (
+    MissingLibraryError, resolve_cloud, validate_cloud_environment,
+)
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, OperationError
 from ansible_collections.azdo.identity.plugins.module_utils._graph import GRAPH_VERSION, GraphClient
 from ansible_collections.azdo.identity.plugins.module_utils._http import (
@@ -206,9 +208,12 @@ class AzureModule(object):
     @property
     def cloud(self):
         if self._cloud is None:
-            with self.doing("discover", "the endpoints of cloud_environment %s" % self.params.get("cloud_environment")):
-                self._cloud = resolve_cloud(self.params.get("cloud_environment"),
-                                            lambda base: self.rest_client(base, service="metadata"))
+            try:
+                with self.doing("discover", "the endpoints of cloud_environment %s" % self.params.get("cloud_environment")):
+                    self._cloud = resolve_cloud(self.params.get("cloud_environment"),
+                                                lambda base: self.rest_client(base, service="metadata"))
+            except MissingLibraryError as exc:
+                raise ModuleFailure(exc.message, exception=exc.traceback)
         return self._cloud
 
     @property
