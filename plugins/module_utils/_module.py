@@ -29,7 +29,7 @@ from ansible_collections.azdo.identity.plugins.module_utils._cloud import (
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, OperationError
 from ansible_collections.azdo.identity.plugins.module_utils._graph import GRAPH_VERSION, GraphClient
 from ansible_collections.azdo.identity.plugins.module_utils._http import (
-    REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify,
+    REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify, tls_warning,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient
 
@@ -136,6 +136,9 @@ class AzureModule(object):
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.params = self.module.params
         self._validate_common()
+        tls_off = tls_warning(self.params.get("validate_certs", True), self.params.get("ca_path"))
+        if tls_off:
+            self.warn(tls_off)
         self._session = None
         self._cloud = None
         self._auth = None
