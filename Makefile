@@ -1,6 +1,8 @@
 # Build, lint and test tooling for the azdo.identity Ansible collection.
-# `make help` lists the targets. Everything runs from the project venv (.venv),
-# which `make venv` creates from requirements.txt + requirements-test.txt.
+# `make help` lists the targets. Development runs from the project venv (.venv), which
+# `make venv` creates from requirements.txt + requirements-azure-stack.txt + requirements-test.txt.
+# Three small venvs have their own pins: .venv-demo (runtime only, `make demo`), .venv-importer
+# (galaxy-importer, `make importer`) and .venv-compat (ansible-core 2.17 on Python 3.11, `make compat`).
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,6 +19,22 @@ VENV_BIN := $(VENV)/bin
 # Interpreter used to create the venv (only evaluated when the venv is (re)created).
 VENV_PY ?= $(shell $(CURDIR)/hack/find-python.sh $(PYTHON_VERSION))
 VENV_STAMP := $(VENV)/.requirements.stamp
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := build/$(NAMESPACE)-$(NAME)-$(VERSION).tar.gz
+
+# `make demo`: ansible-core, the runtime requirements and the emulator's trustme, nothing else.
+DEMO_VENV ?= $(CURDIR)/.venv-demo
+# `make importer`: galaxy-importer, whose pins may differ from the development toolchain's.
+IMPORTER_VENV ?= $(CURDIR)/.venv-importer
+IMPORTER_PYTHON_VERSION := 3.12
+# `make compat`: the oldest ansible-core meta/runtime.yml claims, on a Python it supports.
+COMPAT_VENV ?= $(CURDIR)/.venv-compat
+COMPAT_PYTHON_VERSION := 3.11
+COMPAT_COLLECTIONS_ROOT := $(CURDIR)/.collections-compat
+COMPAT_COLLECTION_DIR := $(COMPAT_COLLECTIONS_ROOT)/ansible_collections/$(NAMESPACE)/$(NAME)
+# The role playbook `make compat` runs against the emulator (check, run, check, run: idempotent, no writes).
+COMPAT_PLAYBOOK_TEST ?= tests/integration/test_roles.py::test_workload_identity_role_check_real_check_real
+COMPAT_SANITY_ARGS ?=
 
 # ansible-test refuses to run unless the collection sits at a real path ending
 # in ansible_collections/<namespace>/<name>: it runs on a copy kept here.
@@ -41,7 +59,8 @@ SANITY_ARGS ?=
 LINT_ARGS ?=
 PLAYBOOK ?= playbooks/demo.yml
 
-.PHONY: help venv collection sanity lint style changelog-lint unit integration molecule awx pytest test demo emulator bench build clean distclean
+.PHONY: help venv demo-venv importer-venv compat-venv collection sanity lint style changelog-lint unit integration molecule awx \
+	tarball importer compat pytest test demo emulator bench build clean distclean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,7 +70,7 @@ help: ## Show this help
 
 venv: $(VENV_STAMP) ## Create/refresh .venv (Python 3.12) from the requirement files
 
-$(VENV_STAMP): requirements.txt requirements-test.txt
+$(VENV_STAMP): requirements.txt requirements-azure-stack.txt requirements-test.txt
 	@if [ -x "$(VENV_BIN)/python" ] && "$(VENV_BIN)/python" -c 'import sys; sys.exit(0 if "%d.%d" % sys.version_info[:2] == "$(PYTHON_VERSION)" else 1)' 2>/dev/null; then \
 		echo "venv: reusing $(VENV)"; \
 	else \
@@ -61,8 +80,35 @@ $(VENV_STAMP): requirements.txt requirements-test.txt
 		rm -rf "$(VENV)"; \
 		"$$py" -m venv "$(VENV)"; \
 	fi
-	"$(VENV_BIN)/python" -m pip install --disable-pip-version-check --quiet -r requirements.txt -r requirements-test.txt
+	"$(VENV_BIN)/python" -m pip install --disable-pip-version-check --quiet -r requirements.txt -r requirements-azure-stack.txt -r requirements-test.txt
 	@touch "$@"
+
+# $(call small_venv,<dir>,<python version>,<requirement files>): (re)create <dir> with that Python
+# when it is missing or has another version, then install the files. Used by the three small venvs.
+define small_venv
+	@if [ -x "$(1)/bin/python" ] && "$(1)/bin/python" -c 'import sys; sys.exit(0 if "%d.%d" % sys.version_info[:2] == "$(2)" else 1)' 2>/dev/null; then \
+		echo "venv: reusing $(1)"; \
+	else \
+		py="$$($(CURDIR)/hack/find-python.sh $(2))" || { echo "venv: no Python $(2) interpreter found for $(1)" >&2; exit 1; }; \
+		echo "venv: creating $(1) with $$py"; \
+		rm -rf "$(1)"; \
+		"$$py" -m venv "$(1)"; \
+	fi
+	"$(1)/bin/python" -m pip install --disable-pip-version-check --quiet $(foreach f,$(3),-r $(f))
+	@touch "$(1)/.requirements.stamp"
+endef
+
+demo-venv: $(DEMO_VENV)/.requirements.stamp ## Create/refresh .venv-demo (runtime only: ansible-core, requirements.txt, trustme)
+$(DEMO_VENV)/.requirements.stamp: requirements-demo.txt requirements.txt
+	$(call small_venv,$(DEMO_VENV),$(PYTHON_VERSION),requirements-demo.txt)
+
+importer-venv: $(IMPORTER_VENV)/.requirements.stamp ## Create/refresh .venv-importer (galaxy-importer)
+$(IMPORTER_VENV)/.requirements.stamp: requirements-importer.txt
+	$(call small_venv,$(IMPORTER_VENV),$(IMPORTER_PYTHON_VERSION),requirements-importer.txt)
+
+compat-venv: $(COMPAT_VENV)/.requirements.stamp ## Create/refresh .venv-compat (ansible-core 2.17, Python 3.11)
+$(COMPAT_VENV)/.requirements.stamp: requirements-compat.txt requirements.txt requirements-azure-stack.txt
+	$(call small_venv,$(COMPAT_VENV),$(COMPAT_PYTHON_VERSION),requirements-compat.txt requirements.txt requirements-azure-stack.txt)
 
 collection: ## Sync the tree into .collections/ansible_collections/azdo/identity
 	@"$(VENV_BIN)/python" hack/sync_collection.py --source "$(CURDIR)" --dest "$(COLLECTIONS_ROOT)" --namespace $(NAMESPACE) --name $(NAME)
@@ -117,18 +163,40 @@ molecule: venv ## Molecule scenarios of extensions/molecule/ (against the emulat
 awx: venv ## AWX / Automation Platform: execution environment, credential types, a job through ansible-runner
 	$(call run_pytest,tests/awx)
 
-pytest: venv ## All pytest suites in one run
-	$(call run_pytest,tests/unit tests/emulator tests/integration tests/awx tests/molecule)
+tarball: venv ## Build the collection; check its contents against an allow-list, and the README (tests/tarball)
+	$(call run_pytest,tests/tarball)
 
-# CI entry point (.ci/run): sanity, lint, then ONE pytest run so that pytest's
-# summary is the last line printed.
-test: sanity lint style pytest ## sanity + lint + style + all pytest suites
+# galaxy-importer as Galaxy / Automation Hub run it on upload, offline, its ansible-test step off
+# (hack/galaxy-importer.cfg); any error or warning fails. Builds with the importer venv's ansible-galaxy.
+importer: importer-venv ## galaxy-importer on the built tarball: no error, no warning
+	@mkdir -p build
+	"$(IMPORTER_VENV)/bin/ansible-galaxy" collection build --force --output-path build .
+	@hack/galaxy-importer.sh "$(IMPORTER_VENV)" "$(TARBALL)"
+
+# ansible-core 2.17 (meta/runtime.yml's requires_ansible) on Python 3.11: every default sanity test, the
+# unit tests, and one role playbook against the emulator, all from .venv-compat.
+compat: compat-venv ## ansible-core 2.17 / Python 3.11: sanity, unit tests, a role playbook against the emulator
+	@"$(COMPAT_VENV)/bin/python" hack/sync_collection.py --source "$(CURDIR)" --dest "$(COMPAT_COLLECTIONS_ROOT)" --namespace $(NAMESPACE) --name $(NAME)
+	@"$(COMPAT_VENV)/bin/python" hack/ansible_test_get_pip.py --seed
+	@"$(COMPAT_VENV)/bin/ansible" --version | sed -n 1p
+	cd "$(COMPAT_COLLECTION_DIR)" && PATH="$(COMPAT_VENV)/bin:$$PATH" "$(COMPAT_VENV)/bin/ansible-test" sanity --python $(COMPAT_PYTHON_VERSION) $(COMPAT_SANITY_ARGS)
+	PATH="$(COMPAT_VENV)/bin:$$PATH" PYTHONPATH="$(CURDIR)/tests" "$(COMPAT_VENV)/bin/python" -m pytest -p no:cacheprovider $(PYTEST_ARGS) tests/unit
+	PATH="$(COMPAT_VENV)/bin:$$PATH" PYTHONPATH="$(CURDIR)/tests" "$(COMPAT_VENV)/bin/python" -m pytest -p no:cacheprovider $(COMPAT_PLAYBOOK_TEST)
+
+pytest: venv ## All pytest suites in one run
+	$(call run_pytest,tests/unit tests/emulator tests/tarball tests/integration tests/awx tests/molecule)
+
+# CI entry point (.ci/run): sanity, lint, style (ruff, mypy), galaxy-importer, ansible-core 2.17, then ONE pytest run so
+# that pytest's summary is the last line printed.
+test: sanity lint style importer compat pytest ## sanity + lint + style + galaxy-importer + compat (2.17) + all pytest suites
 
 # ----------------------------------------------------------------------------
 # running things
 
-demo: venv collection ## Start the emulator, run $(PLAYBOOK) against it, stop it
-	@VENV="$(VENV)" hack/run-demo.sh "$(PLAYBOOK)"
+# Only the runtime venv (.venv-demo): the demo needs neither the development toolchain nor .venv.
+demo: demo-venv ## Start the emulator, run $(PLAYBOOK) against it, stop it (runtime-only .venv-demo)
+	@"$(DEMO_VENV)/bin/python" hack/sync_collection.py --source "$(CURDIR)" --dest "$(COLLECTIONS_ROOT)" --namespace $(NAMESPACE) --name $(NAME)
+	@VENV="$(DEMO_VENV)" hack/run-demo.sh "$(PLAYBOOK)"
 
 emulator: venv ## Run the emulator in the foreground (info in .emulator/info.json)
 	@mkdir -p .emulator
@@ -146,9 +214,9 @@ bench: venv ## Run tests/benchmarks/*.py
 build: venv ## Build the collection tarball into build/
 	"$(VENV_BIN)/ansible-galaxy" collection build --force --output-path build .
 
-clean: ## Remove generated files (keeps .venv)
-	rm -rf .collections tests/output build .emulator .pytest_cache .ansible
+clean: ## Remove generated files (keeps the venvs)
+	rm -rf .collections .collections-compat tests/output build .emulator .pytest_cache .ansible
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
-distclean: clean ## Remove generated files and .venv
-	rm -rf "$(VENV)"
+distclean: clean ## Remove generated files and every venv
+	rm -rf "$(VENV)" "$(DEMO_VENV)" "$(IMPORTER_VENV)" "$(COMPAT_VENV)"

@@ -3,7 +3,8 @@
 # playbooks/demo.yml against it, print the outcome and always stop the emulator.
 #
 # Usage: hack/run-demo.sh [PLAYBOOK] [extra ansible-playbook args...]
-# Expects the venv (.venv) and the collection copy (.collections) to exist: `make demo`
+# Expects a venv with ansible-core, the runtime requirements and trustme (VENV, default .venv; `make demo`
+# passes its runtime-only .venv-demo) and the collection copy (.collections) to exist: `make demo`
 # prepares both before calling this script.
 set -euo pipefail
 

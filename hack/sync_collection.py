@@ -46,12 +46,20 @@ EXCLUDED_PATHS = frozenset((
 
 EXCLUDED_SUFFIXES = ('.pyc', '.pyo')
 
+# Top-level names starting with these are skipped too.
+EXCLUDED_ROOT_PREFIXES = ('.venv-', '.collections-')
+
 
 def is_excluded(rel_path):
     """Return True if the '/'-separated relative path must not be copied."""
     parts = rel_path.split('/')
 
     if any(part in EXCLUDED_DIR_NAMES for part in parts):
+        return True
+
+    # the other virtual environments and collection copies of the root (.venv-importer, .venv-demo,
+    # .venv-compat, .collections-compat)
+    if parts[0].startswith(EXCLUDED_ROOT_PREFIXES):
         return True
 
     for index in range(1, len(parts) + 1):

@@ -74,13 +74,17 @@ options:
     default: AzureCloud
   validate_certs:
     description:
-      - Verify the TLS certificates of every endpoint. Turn off only for a throwaway test cloud.
+      - Verify the TLS certificates of every endpoint (cloud metadata, sign-in, Azure Resource Manager, Microsoft
+        Graph, Azure DevOps).
+      - V(false) turns verification off, ignores O(ca_path) and makes the task print a warning. Use it only for a
+        throwaway test cloud; trust a private CA with O(ca_path) instead.
     type: bool
     default: true
   ca_path:
     description:
-      - A PEM file of CA certificates to trust instead of the default ones.
-      - When unset, E(REQUESTS_CA_BUNDLE) is honoured; when set, it wins over E(REQUESTS_CA_BUNDLE).
+      - A PEM file of CA certificates; certificates are checked against this file only.
+      - When unset, the file named by E(REQUESTS_CA_BUNDLE) (else E(CURL_CA_BUNDLE)) is used, else the C(certifi)
+        bundle of C(requests), not the operating system's trust store. When set, it wins over both variables.
     type: path
   http_timeout:
     description:
@@ -101,5 +105,5 @@ requirements:
   - python >= 3.9
   - azure-identity
   - requests
-  - msrestazure (only for a custom cloud that serves Azure Stack style metadata)
+  - msrestazure, only for a custom cloud that serves Azure Stack style metadata (the collection's requirements-azure-stack.txt)
 """

@@ -88,12 +88,15 @@ options:
       - name: azdo_identity_cloud_environment
   validate_certs:
     description:
-      - Verify TLS certificates. Turn off only for a throwaway test cloud.
+      - Verify TLS certificates. V(false) turns verification off, ignores O(ca_path) and prints a warning; use it
+        only for a throwaway test cloud.
     type: bool
     default: true
   ca_path:
     description:
-      - A PEM file of CA certificates to trust instead of the default ones.
+      - A PEM file of CA certificates; certificates are checked against this file only.
+      - When unset, the file named by E(REQUESTS_CA_BUNDLE) (else E(CURL_CA_BUNDLE)) is used, else the C(certifi)
+        bundle of C(requests). When set, it wins over both variables.
     type: path
   http_timeout:
     description:
@@ -152,7 +155,7 @@ from ansible_collections.azdo.identity.plugins.module_utils._cloud import (
     AZURE_DEVOPS_RESOURCE, resolve_cloud, validate_cloud_environment,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._http import (
-    REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify,
+    REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify, tls_warning,
 )
 
 USER_AGENT = "azdo.identity (ansible collection; entra_token lookup)"
@@ -201,6 +204,9 @@ class LookupModule(LookupBase):
                 params[name] = self._templar.template(params[name])
         if params["http_timeout"] is not None and params["http_timeout"] <= 0:
             raise AnsibleLookupError("http_timeout must be a positive number of seconds; got %s" % params["http_timeout"])
+        tls_off = tls_warning(params["validate_certs"], params["ca_path"])
+        if tls_off:
+            self._display.warning("azdo.identity.entra_token: " + tls_off)
         try:
             token, method = get_token(params)
         except ValueError as exc:

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import traceback
+
+from ansible.module_utils.basic import missing_required_lib
+
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
 
 # The Azure DevOps application id; tokens for it are the Entra way into Azure DevOps.
@@ -66,6 +70,18 @@ class Cloud(object):
         if not self.graph_audience:
             raise ApiError("The cloud '%s' has no Microsoft Graph endpoint in its metadata" % self.name)
         return self.scope(self.graph_audience.rstrip("/"))
+
+
+class MissingLibraryError(ValueError):
+    """An optional Python library a code path needs is not installed where the module runs.
+
+    ``str()`` is Ansible's standard :func:`missing_required_lib` message; ``traceback`` is the import failure.
+    """
+
+    def __init__(self, message, traceback_text=None):
+        super(MissingLibraryError, self).__init__(message)
+        self.message = message
+        self.traceback = traceback_text
 
 
 BUILTIN_CLOUDS = {
@@ -170,8 +186,11 @@ def _discover_azure_stack(arm_endpoint, rest):
     try:
         from msrestazure.azure_cloud import get_cloud_from_metadata_endpoint, MetadataEndpointError
     except ImportError:
-        raise ApiError("The cloud at %s serves Azure Stack style metadata, which needs the Python library "
-                       "'msrestazure' (see the collection's requirements.txt)" % arm_endpoint)
+        # Optional (requirements-azure-stack.txt): no other cloud needs it, so it is not in requirements.txt.
+        raise MissingLibraryError(
+            missing_required_lib("msrestazure", reason="to read the Azure Stack style metadata of cloud_environment %s "
+                                 "(install the collection's requirements-azure-stack.txt)" % arm_endpoint),
+            traceback.format_exc())
     session = _VerifyingSession(rest)
     try:
         found = get_cloud_from_metadata_endpoint(arm_endpoint, session=session)

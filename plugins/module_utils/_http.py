@@ -96,10 +96,24 @@ def _ensure_requests():
 
 
 def tls_verify(validate_certs, ca_path):
-    """The ``verify`` value for requests: False, a CA bundle path (which wins over REQUESTS_CA_BUNDLE), or True."""
+    """The ``verify`` value for requests: False, a CA bundle path (which wins over REQUESTS_CA_BUNDLE), or True.
+
+    With True, requests takes REQUESTS_CA_BUNDLE (then CURL_CA_BUNDLE) from the environment, else certifi's bundle.
+    """
     if not validate_certs:
         return False
     return ca_path or True
+
+
+def tls_warning(validate_certs, ca_path):
+    """The warning a run with ``validate_certs=false`` gives (``None`` when certificates are verified)."""
+    if validate_certs:
+        return None
+    text = ("validate_certs is false: the TLS certificates of the login, Azure Resource Manager, Microsoft Graph and "
+            "Azure DevOps endpoints are not verified, so tokens and secrets can be intercepted")
+    if ca_path:
+        text += "; ca_path is ignored"
+    return text + ". To trust a private CA instead, set ca_path (or REQUESTS_CA_BUNDLE) to its PEM bundle."
 
 
 def new_session(user_agent=None):

@@ -22,11 +22,13 @@ from ansible_collections.azdo.identity.plugins.module_utils._azdo import (
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
 from ansible_collections.azdo.identity.plugins.module_utils._context import Context
 from ansible_collections.azdo.identity.plugins.module_utils._auth import AUTH_SOURCES, AuthError, select_auth
-from ansible_collections.azdo.identity.plugins.module_utils._cloud import AZURE_DEVOPS_RESOURCE, resolve_cloud, validate_cloud_environment
+from ansible_collections.azdo.identity.plugins.module_utils._cloud import (
+    AZURE_DEVOPS_RESOURCE, MissingLibraryError, resolve_cloud, validate_cloud_environment,
+)
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, OperationError, failing_to
 from ansible_collections.azdo.identity.plugins.module_utils._graph import GRAPH_VERSION, GraphClient
 from ansible_collections.azdo.identity.plugins.module_utils._http import (
-    REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify,
+    REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify, tls_warning,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient
 
@@ -124,6 +126,9 @@ class AzureModule(object):
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.params = self.module.params
         self._validate_common()
+        tls_off = tls_warning(self.params.get("validate_certs", True), self.params.get("ca_path"))
+        if tls_off:
+            self.warn(tls_off)
         self._session = None
         self._cloud = None
         self._auth = None
@@ -196,9 +201,12 @@ class AzureModule(object):
     @property
     def cloud(self):
         if self._cloud is None:
-            with self.doing("discover", "the endpoints of cloud_environment %s" % self.params.get("cloud_environment")):
-                self._cloud = resolve_cloud(self.params.get("cloud_environment"),
-                                            lambda base: self.rest_client(base, service="metadata"))
+            try:
+                with self.doing("discover", "the endpoints of cloud_environment %s" % self.params.get("cloud_environment")):
+                    self._cloud = resolve_cloud(self.params.get("cloud_environment"),
+                                                lambda base: self.rest_client(base, service="metadata"))
+            except MissingLibraryError as exc:
+                raise ModuleFailure(exc.message, exception=exc.traceback)
         return self._cloud
 
     @property

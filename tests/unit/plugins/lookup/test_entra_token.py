@@ -153,3 +153,18 @@ def test_every_option_read_is_documented_with_the_module_defaults():
     assert options["auth_source"]["choices"] == list(_auth.AUTH_SOURCES)
     assert options["auth_source"]["env"] == [{"name": "ANSIBLE_AZURE_AUTH_SOURCE"}]
     assert options["cloud_environment"]["env"] == [{"name": "AZURE_CLOUD_ENVIRONMENT"}]
+
+
+def test_lookup_warns_when_certificates_are_not_verified():
+    plugin = lookup(validate_certs=False)
+    warnings = []
+    plugin._display = type("Display", (), {"warning": lambda self, msg: warnings.append(msg),
+                                           "vvv": lambda self, msg: None})()
+    assert plugin.run([], variables={}) == ["token-for-%s/.default" % ADO]
+    assert len(warnings) == 1 and warnings[0].startswith("azdo.identity.entra_token: validate_certs is false")
+    warnings[:] = []
+    plugin = lookup()
+    plugin._display = type("Display", (), {"warning": lambda self, msg: warnings.append(msg),
+                                           "vvv": lambda self, msg: None})()
+    plugin.run([], variables={})
+    assert warnings == []

@@ -11,7 +11,7 @@ import pytest
 from fakes import FakeRaw
 
 from ansible_collections.azdo.identity.plugins.module_utils._cloud import (
-    BUILTIN_CLOUDS, resolve_cloud, validate_cloud_environment,
+    BUILTIN_CLOUDS, MissingLibraryError, resolve_cloud, validate_cloud_environment,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
 
@@ -81,3 +81,54 @@ def test_custom_cloud_metadata_failure_is_clear(make_client):
     with pytest.raises(ApiError) as info:
         resolve_cloud("https://a.b", lambda base: client)
     assert "cloud metadata of https://a.b" in info.value.message
+
+
+LEGACY = {"galleryEndpoint": "https://gallery.stack/", "graphEndpoint": "https://graph.windows.net/",
+          "authentication": {"loginEndpoint": "https://login.microsoftonline.com/",
+                             "audiences": ["https://management.stack.contoso.com/abc"]}}
+
+
+@pytest.fixture
+def without_msrestazure(monkeypatch):
+    """msrestazure not installed (requirements-azure-stack.txt left out): importing it raises ImportError."""
+    monkeypatch.setitem(sys.modules, "msrestazure", None)
+    monkeypatch.setitem(sys.modules, "msrestazure.azure_cloud", None)
+
+
+def test_azure_stack_metadata_without_msrestazure_names_the_library(make_client, without_msrestazure):
+    client = make_client([FakeRaw(200, LEGACY)], base_url="https://management.stack")[0]
+    with pytest.raises(MissingLibraryError) as info:
+        resolve_cloud("https://management.stack", lambda base: client)
+    # Ansible's standard missing_required_lib text, with the reason and the file to install
+    assert str(info.value).startswith("Failed to import the required Python library (msrestazure) on ")
+    assert "Azure Stack style metadata of cloud_environment https://management.stack" in str(info.value)
+    assert "requirements-azure-stack.txt" in str(info.value)
+    assert "ImportError" in info.value.traceback or "ModuleNotFoundError" in info.value.traceback
+
+
+def test_modern_custom_cloud_does_not_need_msrestazure(make_client, without_msrestazure):
+    client = make_client([FakeRaw(200, MODERN)], base_url="https://127.0.0.1:8443", token=None)[0]
+    assert resolve_cloud("https://127.0.0.1:8443/", lambda base: client).name == "Emulated"
+
+
+def test_module_fails_with_missing_required_lib(make_client, without_msrestazure):
+    from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
+
+    client = make_client([FakeRaw(200, LEGACY)], base_url="https://management.stack")[0]
+    module = AzureModule.__new__(AzureModule)  # no AnsibleModule: only the cloud discovery is exercised
+    module.params = {"cloud_environment": "https://management.stack"}
+    module._cloud = None
+    module.rest_client = lambda base, service=None: client
+    with pytest.raises(ModuleFailure) as info:
+        module.cloud
+    assert info.value.msg.startswith("Failed to import the required Python library (msrestazure) on ")
+    assert "msrestazure" in info.value.extra["exception"]
+
+
+def test_lookup_fails_with_missing_required_lib(make_client, without_msrestazure):
+    from ansible_collections.azdo.identity.plugins.lookup.entra_token import get_token
+
+    client = make_client([FakeRaw(200, LEGACY)], base_url="https://management.stack")[0]
+    with pytest.raises(ValueError) as info:  # the lookup turns ValueError into AnsibleLookupError with this text
+        get_token({"cloud_environment": "https://management.stack"}, rest_factory=lambda base: client)
+    assert str(info.value).startswith("Failed to import the required Python library (msrestazure) on ")

@@ -310,3 +310,15 @@ def test_collect_all_pages_or_none_when_parent_missing(make_client):
     assert client.collect("/l", api_version="1", not_found_ok=True) is None
     client = make_client([FakeRaw(200, {"value": []}), FakeRaw(404)])[0]
     assert client.collect("/l", api_version="1", not_found_ok=True) == []
+
+
+def test_tls_verify_and_the_warning_when_off():
+    from ansible_collections.azdo.identity.plugins.module_utils._http import tls_verify, tls_warning
+
+    # True lets requests use REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, else certifi; a ca_path replaces both
+    assert tls_verify(True, None) is True
+    assert tls_verify(True, "/etc/ca.pem") == "/etc/ca.pem"
+    assert tls_verify(False, "/etc/ca.pem") is False
+    assert tls_warning(True, None) is None and tls_warning(True, "/etc/ca.pem") is None
+    assert tls_warning(False, None).startswith("validate_certs is false: the TLS certificates")
+    assert "ca_path is ignored" in tls_warning(False, "/etc/ca.pem")
