@@ -201,12 +201,9 @@ class AzureModule(object):
     @property
     def cloud(self):
         if self._cloud is None:
-            try:
-                with self.doing("discover", "the endpoints of cloud_environment %s" % self.params.get("cloud_environment")):
-                    self._cloud = resolve_cloud(self.params.get("cloud_environment"),
-                                                lambda base: self.rest_client(base, service="metadata"))
-            except MissingLibraryError as exc:
-                raise ModuleFailure(exc.message, exception=exc.traceback)
+            with self.doing("discover", "the endpoints of cloud_environment %s" % self.params.get("cloud_environment")):
+                self._cloud = resolve_cloud(self.params.get("cloud_environment"),
+                                            lambda base: self.rest_client(base, service="metadata"))
         return self._cloud
 
     @property
@@ -282,6 +279,8 @@ class AzureModule(object):
         """Call ``function(self)``; every failure of the collection's kinds ends the task cleanly, in one shape."""
         try:
             function(self)
+        except MissingLibraryError as exc:
+            self.fail(exc.message, exception=exc.traceback)
         except InputError as exc:
             self.fail(str(exc))
         except ApiError as exc:

@@ -43,7 +43,6 @@ options:
     default: true
 seealso:
   - module: azdo.identity.azdo_service_connection_issuer
-  - role: azdo.identity.issuer_migration
 """
 
 EXAMPLES = r"""

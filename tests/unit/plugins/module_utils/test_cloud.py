@@ -112,17 +112,18 @@ def test_modern_custom_cloud_does_not_need_msrestazure(make_client, without_msre
 
 
 def test_module_fails_with_missing_required_lib(make_client, without_msrestazure):
-    from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule, ModuleFailure
+    from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule
 
     client = make_client([FakeRaw(200, LEGACY)], base_url="https://management.stack")[0]
-    module = AzureModule.__new__(AzureModule)  # no AnsibleModule: only the cloud discovery is exercised
+    module = AzureModule.__new__(AzureModule)  # no AnsibleModule: only the cloud discovery and run() are exercised
     module.params = {"cloud_environment": "https://management.stack"}
     module._cloud = None
     module.rest_client = lambda base, service=None: client
-    with pytest.raises(ModuleFailure) as info:
-        module.cloud
-    assert info.value.msg.startswith("Failed to import the required Python library (msrestazure) on ")
-    assert "msrestazure" in info.value.extra["exception"]
+    failed = {}
+    module.fail = lambda msg, **extra: failed.update(extra, msg=msg)
+    module.run(lambda m: m.cloud)
+    assert failed["msg"].startswith("Failed to import the required Python library (msrestazure) on ")
+    assert "msrestazure" in failed["exception"]
 
 
 def test_lookup_fails_with_missing_required_lib(make_client, without_msrestazure):

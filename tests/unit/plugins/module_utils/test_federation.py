@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import time
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -68,22 +69,30 @@ def test_plan_limit_of_twenty_only_for_new_names():
     assert plan(existing, "c3", ISSUER, "changed", AUD)[0] == "update"
 
 
-def _hold(parent, queue, hold):
-    with parent_lock(parent, Deadline(30)):
-        queue.put(("in", time.monotonic()))
-        time.sleep(hold)
-        queue.put(("out", time.monotonic()))
+HOLDER = """
+import sys, time
+from ansible_collections.azdo.identity.plugins.module_utils._federation import parent_lock
+from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline
+with parent_lock(sys.argv[1], Deadline(30)):
+    print("in %r" % time.monotonic(), flush=True)
+    time.sleep(float(sys.argv[2]))
+    print("out %r" % time.monotonic(), flush=True)
+"""
 
 
 def test_parent_lock_serializes_processes():
-    queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=_hold, args=("/subscriptions/s/rg/id-" + "x", queue, 0.2))
+    # Separate interpreters, not multiprocessing's fork: forking a pytest-xdist worker (which runs threads) can
+    # deadlock the child, and CLOCK_MONOTONIC is shared by the processes of one machine.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    workers = [subprocess.Popen([sys.executable, "-c", HOLDER, "/subscriptions/s/rg/id-x", "0.2"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
                for dummy in range(3)]
+    events = []
     for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(30)
-    events = sorted((queue.get() for dummy in range(6)), key=lambda e: e[1])
+        output = worker.communicate(timeout=60)[0]
+        assert worker.returncode == 0, output
+        events += [(line.split()[0], float(line.split()[1])) for line in output.splitlines()]
+    events.sort(key=lambda e: e[1])
     assert [e[0] for e in events] == ["in", "out"] * 3  # never two inside at once
 
 
@@ -117,5 +126,5 @@ def test_conflicting_writes_are_retried_within_the_same_deadline():
     clock.now += 4  # four seconds of the budget already went to waiting for the lock
     assert write_with_conflict_retry(call, deadline, "parent") == "written"
     with pytest.raises(ApiError) as info:
-        write_with_conflict_retry(lambda: (_ for _ in ()).throw(ApiError("busy", status=409)), deadline, "parent")
+        write_with_conflict_retry(lambda: (dummy for dummy in ()).throw(ApiError("busy", status=409)), deadline, "parent")
     assert "gave up after 10s (lock_timeout=10s)" in info.value.message and clock.now - 1000.0 == pytest.approx(10)

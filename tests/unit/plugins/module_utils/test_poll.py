@@ -82,9 +82,9 @@ def test_retry_retries_only_what_it_is_told_and_shares_the_deadline():
     assert retry(call, lambda exc: exc.has_code("PrincipalNotFound"), budget, "Waiting for replication") == "ok"
     spent = clock.now - 1000.0
     with pytest.raises(ApiError) as info:
-        retry(lambda: (_ for _ in ()).throw(ApiError("denied", status=403)), lambda exc: exc.status == 409, budget, "x")
+        retry(lambda: (dummy for dummy in ()).throw(ApiError("denied", status=403)), lambda exc: exc.status == 409, budget, "x")
     assert info.value.message == "denied" and clock.now - 1000.0 == spent  # not retried, no wait
     with pytest.raises(ApiError) as info:
-        retry(lambda: (_ for _ in ()).throw(ApiError("lag", code="PrincipalNotFound")),
+        retry(lambda: (dummy for dummy in ()).throw(ApiError("lag", code="PrincipalNotFound")),
               lambda exc: True, budget, "Waiting for replication")
     assert clock.now - 1000.0 == pytest.approx(10) and "gave up after 10s (principal_timeout=10s)" in info.value.message
