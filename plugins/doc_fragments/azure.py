@@ -98,6 +98,19 @@ options:
         honour the service's C(Retry-After).
     type: int
     default: 300
+  token_cache:
+    description:
+      - Reuse the access tokens and the custom cloud metadata that an earlier task of the same C(ansible-playbook)
+        run obtained, so that a run asks Microsoft Entra ID for one token per identity, cloud and audience instead
+        of one per task.
+      - Only for modules that run on the controller (C(connection=local), the way this collection is used). Tokens
+        are kept encrypted with a key that exists only in the memory of the run, in the run's private
+        temporary directory (mode 0700, removed when the run ends), and only until five minutes before they
+        expire. Secrets, certificates and refresh tokens are never written.
+      - Set to V(false) to get a fresh token in every task.
+      - When not set, the environment variable E(AZDO_IDENTITY_TOKEN_CACHE) is used.
+    type: bool
+    default: true
 notes:
   - Set the authentication options once for every module of the collection with
     C(module_defaults) and the action group C(group/azdo.identity.all).

@@ -31,6 +31,7 @@ from ansible_collections.azdo.identity.plugins.module_utils._http import (
     REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify, tls_warning,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient
+from ansible_collections.azdo.identity.plugins.module_utils._token_cache import run_cache
 
 # The action plugin (plugins/plugin_utils/_action.py) sets this for modules that run on the controller.
 PROGRESS_ENV = "AZDO_IDENTITY_PROGRESS_FILE"
@@ -56,6 +57,7 @@ def azure_argument_spec():
         ca_path=dict(type="path"),
         http_timeout=dict(type="int", default=60),
         retry_budget=dict(type="int", default=300),
+        token_cache=dict(type="bool", default=True, fallback=(env_fallback, ["AZDO_IDENTITY_TOKEN_CACHE"])),
     )
 
 
@@ -204,7 +206,8 @@ class AzureModule(object):
             try:
                 with self.doing("discover", "the endpoints of cloud_environment %s" % self.params.get("cloud_environment")):
                     self._cloud = resolve_cloud(self.params.get("cloud_environment"),
-                                                lambda base: self.rest_client(base, service="metadata"))
+                                                lambda base: self.rest_client(base, service="metadata"),
+                                                store=run_cache(self.params.get("token_cache")), verify=self.verify)
             except MissingLibraryError as exc:
                 raise ModuleFailure(exc.message, exception=exc.traceback)
         return self._cloud
@@ -213,7 +216,8 @@ class AzureModule(object):
     def auth(self):
         if self._auth is None:
             try:
-                self._auth = select_auth(self.params, self.cloud, verify=self.verify)
+                self._auth = select_auth(self.params, self.cloud, verify=self.verify,
+                                         store=run_cache(self.params.get("token_cache")))
             except AuthError as exc:
                 raise InputError(exc.message)
         return self._auth
