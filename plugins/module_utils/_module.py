@@ -15,10 +15,6 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.azdo.identity.plugins.module_utils._arm import ArmClient
-from ansible_collections.azdo.identity.plugins.module_utils._azdo import (
-    AzdoClient, basic_header, organization_url, service_url,
-)
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
 from ansible_collections.azdo.identity.plugins.module_utils._context import Context
 from ansible_collections.azdo.identity.plugins.module_utils._auth import AUTH_SOURCES, AuthError, select_auth
@@ -26,11 +22,9 @@ from ansible_collections.azdo.identity.plugins.module_utils._cloud import (
     AZURE_DEVOPS_RESOURCE, MissingLibraryError, resolve_cloud, validate_cloud_environment,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, OperationError, failing_to
-from ansible_collections.azdo.identity.plugins.module_utils._graph import GRAPH_VERSION, GraphClient
 from ansible_collections.azdo.identity.plugins.module_utils._http import (
     REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify, tls_warning,
 )
-from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient
 from ansible_collections.azdo.identity.plugins.module_utils._token_cache import run_cache
 
 # The action plugin (plugins/plugin_utils/_action.py) sets this for modules that run on the controller.
@@ -91,6 +85,7 @@ class Clients(object):
 
     @property
     def identities(self):
+        from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient  # pylint: disable=import-outside-toplevel
         return IdentityClient(self._wrapper.arm)
 
 
@@ -225,6 +220,8 @@ class AzureModule(object):
     @property
     def arm(self):
         if self._arm is None:
+            # Each service's client is imported when first used: a module task compiles only what it needs.
+            from ansible_collections.azdo.identity.plugins.module_utils._arm import ArmClient  # pylint: disable=import-outside-toplevel
             self._arm = ArmClient(self.rest_client(self.cloud.arm_endpoint, scope=self.cloud.arm_scope, service="arm"))
         return self._arm
 
@@ -235,6 +232,9 @@ class AzureModule(object):
             if not cloud.graph_endpoint:
                 raise InputError("The cloud '%s' has no Microsoft Graph endpoint in its metadata, so app registrations "
                                  "cannot be managed there" % cloud.name)
+            from ansible_collections.azdo.identity.plugins.module_utils._graph import (  # pylint: disable=import-outside-toplevel
+                GRAPH_VERSION, GraphClient,
+            )
             self._graph = GraphClient(self.rest_client(cloud.graph_endpoint + "/" + GRAPH_VERSION, scope=cloud.graph_scope,
                                                        service="graph"))
         return self._graph
@@ -242,6 +242,7 @@ class AzureModule(object):
     @property
     def organization_url(self):
         try:
+            from ansible_collections.azdo.identity.plugins.module_utils._azdo import organization_url  # pylint: disable=import-outside-toplevel
             return organization_url(self.params.get("organization"), self.params.get("organization_url"))
         except ValueError as exc:
             raise InputError(str(exc))
@@ -250,6 +251,7 @@ class AzureModule(object):
         """``Basic`` for a personal access token, else a ``Bearer`` Entra token for Azure DevOps."""
         pat = self.params.get("personal_access_token")
         if pat:
+            from ansible_collections.azdo.identity.plugins.module_utils._azdo import basic_header  # pylint: disable=import-outside-toplevel
             return basic_header(pat)
         return self.auth.header(self.cloud.scope(AZURE_DEVOPS_RESOURCE))
 
@@ -264,6 +266,9 @@ class AzureModule(object):
                 return self.rest_client(base, token_header=self.azdo_token_header, service="azdo",
                                         extra_headers=headers, json_only=True)
 
+            from ansible_collections.azdo.identity.plugins.module_utils._azdo import (  # pylint: disable=import-outside-toplevel
+                AzdoClient, service_url,
+            )
             self._azdo = AzdoClient(client(org), vssps=client(service_url(org, "vssps")),
                                     vsaex=client(service_url(org, "vsaex")))
         return self._azdo
