@@ -20,14 +20,15 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
 
-AUTH_SOURCES = ("auto", "env", "cli", "msi", "oidc", "credential")
+# credential_file is azure.azcollection's spelling: _compat.apply_compat reads the profile into the options.
+AUTH_SOURCES = ("auto", "env", "cli", "msi", "oidc", "credential", "credential_file")
 
 # Environment names: azure-identity's own, then the ones AWX's "Microsoft Azure Resource Manager"
 # credential type injects (AZURE_SECRET, AZURE_TENANT).
 ENV_CLIENT_ID = ("AZURE_CLIENT_ID",)
 ENV_SECRET = ("AZURE_CLIENT_SECRET", "AZURE_SECRET")
 ENV_TENANT = ("AZURE_TENANT_ID", "AZURE_TENANT")
-ENV_CERTIFICATE = ("AZURE_CLIENT_CERTIFICATE_PATH",)
+ENV_CERTIFICATE = ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_X509_CERTIFICATE_PATH")
 ENV_CERTIFICATE_PASSWORD = ("AZURE_CLIENT_CERTIFICATE_PASSWORD",)
 ENV_TOKEN_FILE = ("AZURE_FEDERATED_TOKEN_FILE",)
 ENV_SUBSCRIPTION = ("AZURE_SUBSCRIPTION_ID",)
@@ -295,11 +296,13 @@ def select_auth(params, cloud, verify=True, environ=None, which=None, store=None
 
 def _select(params, cloud, verify, environ, which):
     source = params.get("auth_source") or "auto"
-    if source == "credential":
+    if source in ("credential", "credential_file"):
         if params.get("federated_token") or params.get("federated_token_file"):
-            raise AuthError("auth_source=credential takes secret or certificate_path; use auth_source=oidc "
-                            "for federated_token or federated_token_file", code="InvalidAuthOptions")
-        return _from_options(params, cloud, verify)
+            raise AuthError("auth_source=%s takes secret or certificate_path; use auth_source=oidc "
+                            "for federated_token or federated_token_file" % source, code="InvalidAuthOptions")
+        method = _from_options(params, cloud, verify)
+        method.name = source
+        return method
     if source == "oidc":
         tenant = params.get("tenant") or env_first(ENV_TENANT, environ)
         client_id = params.get("client_id") or env_first(ENV_CLIENT_ID, environ)

@@ -21,6 +21,7 @@ from ansible_collections.azdo.identity.plugins.module_utils._auth import AUTH_SO
 from ansible_collections.azdo.identity.plugins.module_utils._cloud import (
     AZURE_DEVOPS_RESOURCE, MissingLibraryError, resolve_cloud, validate_cloud_environment,
 )
+from ansible_collections.azdo.identity.plugins.module_utils._compat import apply_compat
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, OperationError, failing_to
 from ansible_collections.azdo.identity.plugins.module_utils._http import (
     REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify, tls_warning,
@@ -40,7 +41,7 @@ def azure_argument_spec():
                          fallback=(env_fallback, ["ANSIBLE_AZURE_AUTH_SOURCE"])),
         client_id=dict(type="str", no_log=False),
         secret=dict(type="str", no_log=True),
-        certificate_path=dict(type="path"),
+        certificate_path=dict(type="path", aliases=["x509_certificate_path"]),
         certificate_password=dict(type="str", no_log=True),
         federated_token=dict(type="str", no_log=True),
         federated_token_file=dict(type="path"),
@@ -52,6 +53,10 @@ def azure_argument_spec():
         http_timeout=dict(type="int", default=60),
         retry_budget=dict(type="int", default=300),
         token_cache=dict(type="bool", default=True, fallback=(env_fallback, ["AZDO_IDENTITY_TOKEN_CACHE"])),
+        # azure.azcollection's spellings (see _compat.py)
+        profile=dict(type="str", fallback=(env_fallback, ["AZURE_PROFILE"])),
+        cert_validation_mode=dict(type="str", choices=["validate", "ignore"],
+                                  fallback=(env_fallback, ["AZURE_CERT_VALIDATION_MODE"])),
     )
 
 
@@ -149,6 +154,10 @@ class AzureModule(object):
         self.module.fail_json(msg=msg, **extra)
 
     def _validate_common(self):
+        try:
+            apply_compat(self.params, self.module.no_log_values.add, warn=self.warn)
+        except InputError as exc:
+            self.fail(str(exc))
         problem = validate_cloud_environment(self.params.get("cloud_environment"))
         if problem:
             self.fail(problem)
