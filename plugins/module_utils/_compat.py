@@ -34,7 +34,8 @@ def credentials_path(environ=None):
 
 def read_profile(name, path):
     """The keys of one profile of an azure.azcollection credentials file; raises InputError naming the fix."""
-    import configparser  # pylint: disable=import-outside-toplevel  (only for auth_source=credential_file)
+    # Imported only for auth_source=credential_file.
+    import configparser  # pylint: disable=import-outside-toplevel
     parser = configparser.ConfigParser(interpolation=None)
     try:
         with open(path) as handle:

@@ -208,7 +208,7 @@ class CostBench(object):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--pairs", type=int, default=20, help="ping/no-op task pairs per module (default 20)")
     parser.add_argument("--modules", default=",".join(MODULES), help="comma-separated module names")
     options = parser.parse_args()

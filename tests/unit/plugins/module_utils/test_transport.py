@@ -131,7 +131,7 @@ def test_proxy_or_redirects_hand_the_request_to_requests(server, monkeypatch):
             return "from requests"
 
     session = new_session()
-    monkeypatch.setattr(session, "_requests", lambda: Fake())
+    monkeypatch.setattr(session, "_requests", Fake)
     assert session.request("GET", url(server, "/r"), timeout=(5, 5), allow_redirects=True) == "from requests"
     monkeypatch.setenv("https_proxy", "http://proxy.example:3128")
     assert session.request("GET", url(server, "/p"), timeout=(5, 5), allow_redirects=False) == "from requests"
