@@ -96,7 +96,10 @@ class Response(object):
 
     @property
     def text(self):
-        return self.content.decode(_charset(self.headers.get("Content-Type")), "replace")
+        try:
+            return self.content.decode(_charset(self.headers.get("Content-Type")), "replace")
+        except LookupError:  # a charset Python does not know
+            return self.content.decode("utf-8", "replace")
 
     def json(self, **kwargs):
         return json.loads(self.text, **kwargs)

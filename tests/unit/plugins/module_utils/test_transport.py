@@ -23,7 +23,33 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def _special(self):
+        """Answers framed in the other ways RFC 9112 section 6.3 allows; True when one was sent."""
+        if self.path == "/chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=bogus-charset")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for piece in (b'{"parts": ', b'["a", "b"]}'):
+                self.wfile.write(b"%x;ext=1\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\nX-Trailer: t\r\n\r\n")
+            return True
+        if self.path == "/empty":
+            self.send_response(204)
+            self.end_headers()
+            return True
+        if self.path == "/until-close":
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b'{"all": "until the end"}')
+            self.close_connection = True
+            return True
+        return False
+
     def _answer(self):
+        if self._special():
+            return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         self.server.seen.append((self.command, self.path, dict(self.headers), body))
@@ -157,3 +183,20 @@ def test_tls_settings_follow_requests(monkeypatch, tmp_path):
     assert session._context(True)[0] == certifi.where()
     # An explicit CA path wins over the environment, as with requests' per-request verify.
     assert session._context(str(tmp_path))[0] == str(tmp_path)
+
+
+def test_chunked_empty_and_close_delimited_answers(server):
+    session = new_session()
+
+    def get(path):
+        return session.request("GET", url(server, path), timeout=(5, 5), allow_redirects=False)
+
+    chunked = get("/chunked")
+    assert chunked.json() == {"parts": ["a", "b"]}  # an unknown charset is read as UTF-8
+    empty = get("/empty")
+    assert empty.status_code == 204 and empty.content == b""
+    assert get("/a").json()["path"] == "/a"
+    assert server.connections == 1  # chunked and 204 answers leave the connection usable
+    assert get("/until-close").json() == {"all": "until the end"}
+    assert get("/b").json()["path"] == "/b"
+    assert server.connections == 2
