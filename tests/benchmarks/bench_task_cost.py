@@ -89,6 +89,7 @@ vars:
     - name: sc-cost
       project: "{{ emulator.project_name }}"
       subscription_id: "{{ emulator.subscription_id }}"
+      environment: AzureCloud
       identity: {name: id-sc-cost, resource_group: "{{ emulator.resource_group }}"}
 """, """azdo.identity.azdo_service_connection:
   organization_url: "{{ emulator.organization_url }}"
