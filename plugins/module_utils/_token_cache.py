@@ -48,7 +48,7 @@ import time
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on POSIX
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 RUN_KEY_ENV = "AZDO_IDENTITY_RUN_KEY"
 RUN_CACHE_ENV = "AZDO_IDENTITY_RUN_CACHE"
@@ -60,7 +60,7 @@ _VERSION = b"\x01"
 _NONCE = 16
 _TAG = 32
 
-_FROM_ENVIRON = {}
+_FROM_ENVIRON: dict = {}
 
 
 def _derive(key, purpose):

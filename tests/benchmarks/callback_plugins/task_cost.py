@@ -14,6 +14,13 @@ it writes to the file named by AZDO_BENCH_TASK_LOG.
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
+import time
+
+from ansible.plugins.callback import CallbackBase
+
 DOCUMENTATION = r"""
 name: task_cost
 short_description: Benchmark only; wall and CPU time per task as JSON lines
@@ -23,13 +30,6 @@ type: aggregate
 author:
   - azdo.identity contributors (@azdo-identity)
 """
-
-import json
-import multiprocessing
-import os
-import time
-
-from ansible.plugins.callback import CallbackBase
 
 
 def _cpu():
