@@ -54,7 +54,7 @@ def read_profile(name, path):
                 if parser.has_option(name, key) and parser.get(name, key).strip())
 
 
-def apply_compat(params, no_log, environ=None, warn=None):
+def apply_compat(params, no_log, environ=None):
     """Resolve azure.azcollection's spellings into this collection's options, in place.
 
     ``no_log(value)`` registers a value that must be masked in every output (``AnsibleModule.no_log_values.add``).
@@ -62,9 +62,8 @@ def apply_compat(params, no_log, environ=None, warn=None):
     environ = os.environ if environ is None else environ
     mode = params.get("cert_validation_mode")
     if mode == "ignore":
+        # AzureModule then warns as it does for validate_certs=false.
         params["validate_certs"] = False
-        if warn is not None:
-            warn("cert_validation_mode=ignore (or AZURE_CERT_VALIDATION_MODE): TLS certificates are not verified")
     elif mode == "validate" and params.get("validate_certs") is False:
         raise InputError("cert_validation_mode=validate and validate_certs=false contradict each other; "
                          "set only one of them")

@@ -155,7 +155,7 @@ class AzureModule(object):
 
     def _validate_common(self):
         try:
-            apply_compat(self.params, self.module.no_log_values.add, warn=self.warn)
+            apply_compat(self.params, self.module.no_log_values.add)
         except InputError as exc:
             self.fail(str(exc))
         problem = validate_cloud_environment(self.params.get("cloud_environment"))
