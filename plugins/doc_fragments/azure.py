@@ -26,10 +26,13 @@ options:
         O(federated_token), O(federated_token_file) or E(AZURE_FEDERATED_TOKEN_FILE), for example the
         C(idToken) an Azure Pipelines job gets from a workload identity service connection.
       - V(credential) uses only the options O(client_id), O(tenant) and O(secret) or O(certificate_path).
+      - V(credential_file) reads the profile O(profile) of C(~/.azure/credentials), an INI file with the keys
+        C(client_id), C(secret), C(tenant) and C(subscription_id) as azure.azcollection uses it, then signs in as
+        V(credential) does. Options given to the task win over the file. V(auto) never reads this file.
       - When not set, the environment variable E(ANSIBLE_AZURE_AUTH_SOURCE) is used.
     type: str
     default: auto
-    choices: [auto, env, cli, msi, oidc, credential]
+    choices: [auto, env, cli, msi, oidc, credential, credential_file]
   client_id:
     description:
       - Application (client) id of the service principal, managed identity or app registration to sign in as.
@@ -41,7 +44,10 @@ options:
   certificate_path:
     description:
       - Path to a PEM or PKCS12 certificate with private key for O(client_id).
+      - O(x509_certificate_path) is azure.azcollection's name for it; a thumbprint is not needed.
+      - With O(auth_source=env), E(AZURE_CLIENT_CERTIFICATE_PATH) or E(AZURE_X509_CERTIFICATE_PATH) is read.
     type: path
+    aliases: [x509_certificate_path]
   certificate_password:
     description:
       - Password of O(certificate_path), if it has one.
@@ -98,6 +104,31 @@ options:
         honour the service's C(Retry-After).
     type: int
     default: 300
+  profile:
+    description:
+      - The profile (INI section) of C(~/.azure/credentials) that O(auth_source=credential_file) reads.
+      - When not set, the environment variable E(AZURE_PROFILE) is used, else V(default).
+    type: str
+  cert_validation_mode:
+    description:
+      - azure.azcollection's spelling of O(validate_certs). V(ignore) turns TLS verification off, with a warning;
+        V(validate) is the default behaviour, and contradicts O(validate_certs=false).
+      - When not set, the environment variable E(AZURE_CERT_VALIDATION_MODE) is used.
+    type: str
+    choices: [validate, ignore]
+  token_cache:
+    description:
+      - Reuse the access tokens and the custom cloud metadata that an earlier task of the same C(ansible-playbook)
+        run obtained, so that a run asks Microsoft Entra ID for one token per identity, cloud and audience instead
+        of one per task.
+      - Only for modules that run on the controller (C(connection=local), the way this collection is used). Tokens
+        are kept encrypted with a key that exists only in the memory of the run, in the run's private
+        temporary directory (mode 0700, removed when the run ends), and only until five minutes before they
+        expire. Secrets, certificates and refresh tokens are never written.
+      - Set to V(false) to get a fresh token in every task.
+      - When not set, the environment variable E(AZDO_IDENTITY_TOKEN_CACHE) is used.
+    type: bool
+    default: true
 notes:
   - Set the authentication options once for every module of the collection with
     C(module_defaults) and the action group C(group/azdo.identity.all).

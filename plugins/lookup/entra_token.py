@@ -40,10 +40,11 @@ options:
         (or E(AZURE_SECRET)), E(AZURE_CLIENT_CERTIFICATE_PATH) or E(AZURE_FEDERATED_TOKEN_FILE).
       - V(cli) uses C(az login); V(msi) the host's managed identity (O(client_id) picks a user-assigned one);
         V(oidc) exchanges O(federated_token) or O(federated_token_file); V(credential) uses only O(client_id),
-        O(tenant) and O(secret) or O(certificate_path).
+        O(tenant) and O(secret) or O(certificate_path); V(credential_file) reads the profile O(profile) of
+        C(~/.azure/credentials) (azure.azcollection's file, with the keys C(client_id), C(secret) and C(tenant)).
     type: str
     default: auto
-    choices: [auto, env, cli, msi, oidc, credential]
+    choices: [auto, env, cli, msi, oidc, credential, credential_file]
     env:
       - name: ANSIBLE_AZURE_AUTH_SOURCE
     vars:
@@ -76,6 +77,13 @@ options:
     description:
       - Microsoft Entra tenant (directory) id.
     type: str
+  profile:
+    description:
+      - The profile (INI section) of C(~/.azure/credentials) that O(auth_source=credential_file) reads;
+        V(default) when not set.
+    type: str
+    env:
+      - name: AZURE_PROFILE
   cloud_environment:
     description:
       - V(AzureCloud), V(AzureUSGovernment), V(AzureChinaCloud), or the https Azure Resource Manager endpoint of
@@ -151,6 +159,8 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.azdo.identity.plugins.module_utils._auth import AuthError, select_auth
+from ansible_collections.azdo.identity.plugins.module_utils._compat import apply_compat
+from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
 from ansible_collections.azdo.identity.plugins.module_utils._cloud import (
     AZURE_DEVOPS_RESOURCE, resolve_cloud, validate_cloud_environment,
 )
@@ -162,7 +172,7 @@ USER_AGENT = "azdo.identity (ansible collection; entra_token lookup)"
 # Options that can come from an Ansible variable (their ``vars:`` entries in DOCUMENTATION).
 VARS_OPTIONS = ("auth_source", "cloud_environment")
 CREDENTIAL_OPTIONS = ("auth_source", "client_id", "secret", "certificate_path", "certificate_password",
-                      "federated_token", "federated_token_file", "tenant")
+                      "federated_token", "federated_token_file", "tenant", "profile")
 
 
 def scope_of(cloud, resource):
@@ -182,8 +192,14 @@ def get_token(params, rest_factory=None, select=None):
         return RestClient(new_session(USER_AGENT), base, timeout=(min(10.0, timeout), timeout), service="metadata",
                           policy=RetryPolicy(budget=timeout * 2), verify=verify)
 
+    credentials = dict((k, params.get(k)) for k in CREDENTIAL_OPTIONS)
+    try:
+        # The lookup returns only the token, never the secret it reads from a credentials file.
+        apply_compat(credentials, lambda value: None)
+    except InputError as exc:
+        raise ValueError(str(exc))
     cloud = resolve_cloud(params.get("cloud_environment"), rest_factory or metadata_client)
-    method = (select or select_auth)(dict((k, params.get(k)) for k in CREDENTIAL_OPTIONS), cloud, verify=verify)
+    method = (select or select_auth)(credentials, cloud, verify=verify)
     return method.token(scope_of(cloud, params.get("resource"))), method
 
 

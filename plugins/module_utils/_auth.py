@@ -4,9 +4,10 @@
 
 """Credentials and tokens: one small class per ``auth_source``, all through azure-identity.
 
-azure-identity is imported only when a token is first needed, and only the credential class
-the chosen method uses. Tokens are cached per scope for the module run, so a run asks Entra
-for at most one token per audience.
+azure-identity is imported only when a token must actually be obtained, and only the credential
+class the chosen method uses. Tokens are cached per scope for the module process and, when the
+action plugin set up a run cache (``_token_cache``), for the whole ansible-playbook run: a run asks
+Entra for one token per identity, authority and audience.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
 
-AUTH_SOURCES = ("auto", "env", "cli", "msi", "oidc", "credential")
+# credential_file is azure.azcollection's spelling: _compat.apply_compat reads the profile into the options.
+AUTH_SOURCES = ("auto", "env", "cli", "msi", "oidc", "credential", "credential_file")
 
 # Environment names: azure-identity's own, then the ones AWX's "Microsoft Azure Resource Manager"
 # credential type injects (AZURE_SECRET, AZURE_TENANT).
 ENV_CLIENT_ID = ("AZURE_CLIENT_ID",)
 ENV_SECRET = ("AZURE_CLIENT_SECRET", "AZURE_SECRET")
 ENV_TENANT = ("AZURE_TENANT_ID", "AZURE_TENANT")
-ENV_CERTIFICATE = ("AZURE_CLIENT_CERTIFICATE_PATH",)
+ENV_CERTIFICATE = ("AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_X509_CERTIFICATE_PATH")
 ENV_CERTIFICATE_PASSWORD = ("AZURE_CLIENT_CERTIFICATE_PASSWORD",)
 ENV_TOKEN_FILE = ("AZURE_FEDERATED_TOKEN_FILE",)
 ENV_SUBSCRIPTION = ("AZURE_SUBSCRIPTION_ID",)
@@ -56,6 +58,12 @@ class AuthMethod(object):
         self.verify = verify
         self._credential = None
         self._tokens = {}
+        # A _token_cache.RunCache shared by the run's tasks, or None (set by select_auth).
+        self.store = None
+
+    def identity(self):
+        """What tells this identity apart from any other (credential material included): part of the cache key only."""
+        return [self.name]
 
     def _common_kwargs(self):
         kwargs = dict(authority=self.cloud.login_host, connection_verify=self.verify)
@@ -78,6 +86,27 @@ class AuthMethod(object):
         cached = self._tokens.get(scope)
         if cached is not None and cached[1] - 300 > time.time():
             return cached[0]
+        if self.store is None:
+            return self._obtain(scope)
+        parts = self.identity() + [self.cloud.login_endpoint, scope]
+        found = self.store.get("token", parts)
+        if found is None:
+            # One fork asks Entra; the others wait for it and then read its token.
+            with self.store.lock("token", parts):
+                found = self.store.get("token", parts)
+                if found is None:
+                    token = self._obtain(scope)
+                    self.store.put("token", parts, [token, self._tokens[scope][1]], self._tokens[scope][1])
+                    return token
+        try:
+            token, expires_on = str(found[0]), float(found[1])
+        except (TypeError, ValueError, IndexError):
+            return self._obtain(scope)
+        self._tokens[scope] = (token, expires_on)
+        return token
+
+    def _obtain(self, scope):
+        """Ask the credential (and so azure-identity, imported here for the first time) for a token."""
         try:
             credential = self.credential()
             access = credential.get_token(scope)
@@ -113,6 +142,9 @@ class SecretAuth(AuthMethod):
         self.tenant, self.client_id, self._secret = tenant, client_id, secret
         self.name = source
 
+    def identity(self):
+        return ["secret", self.tenant, self.client_id, self._secret]
+
     def build(self):
         from azure.identity import ClientSecretCredential
         return ClientSecretCredential(self.tenant, self.client_id, self._secret, **self._common_kwargs())
@@ -125,6 +157,9 @@ class CertificateAuth(AuthMethod):
         super(CertificateAuth, self).__init__(cloud, verify)
         self.tenant, self.client_id, self.path, self._password = tenant, client_id, path, password
         self.name = source
+
+    def identity(self):
+        return ["certificate", self.tenant, self.client_id, self.path, self._password or ""]
 
     def build(self):
         from azure.identity import CertificateCredential
@@ -145,6 +180,9 @@ class OidcAuth(AuthMethod):
     def __init__(self, cloud, tenant, client_id, token=None, token_file=None, verify=True):
         super(OidcAuth, self).__init__(cloud, verify)
         self.tenant, self.client_id, self._token, self.token_file = tenant, client_id, token, token_file
+
+    def identity(self):
+        return ["oidc", self.tenant, self.client_id, self._token or "", self.token_file or ""]
 
     def _assertion(self):
         if self._token:
@@ -170,6 +208,9 @@ class MsiAuth(AuthMethod):
         super(MsiAuth, self).__init__(cloud, verify)
         self.client_id = client_id
 
+    def identity(self):
+        return ["msi", self.client_id or ""]
+
     def build(self):
         from azure.identity import ManagedIdentityCredential
         kwargs = dict(connection_verify=self.verify)
@@ -184,6 +225,9 @@ class CliAuth(AuthMethod):
     def __init__(self, cloud, tenant=None, verify=True):
         super(CliAuth, self).__init__(cloud, verify)
         self.tenant = tenant
+
+    def identity(self):
+        return ["cli", self.tenant or ""]
 
     def build(self):
         from azure.identity import AzureCliCredential
@@ -238,21 +282,27 @@ def _env_complete(environ):
                      or env_first(ENV_TOKEN_FILE, environ)))
 
 
-def select_auth(params, cloud, verify=True, environ=None, which=None):
-    """Pick the :class:`AuthMethod` for ``params['auth_source']``.
+def select_auth(params, cloud, verify=True, environ=None, which=None, store=None):
+    """Pick the :class:`AuthMethod` for ``params['auth_source']``; ``store`` is the run cache (or ``None``).
 
     ``auto`` takes, in order: explicit credential options; a complete set of environment
     variables; a managed identity when the host advertises one (``IDENTITY_ENDPOINT``/
     ``MSI_ENDPOINT``); the Azure CLI's login when ``az`` is installed.
     """
-    environ = os.environ if environ is None else environ
-    which = which or shutil.which
+    method = _select(params, cloud, verify, os.environ if environ is None else environ, which or shutil.which)
+    method.store = store
+    return method
+
+
+def _select(params, cloud, verify, environ, which):
     source = params.get("auth_source") or "auto"
-    if source == "credential":
+    if source in ("credential", "credential_file"):
         if params.get("federated_token") or params.get("federated_token_file"):
-            raise AuthError("auth_source=credential takes secret or certificate_path; use auth_source=oidc "
-                            "for federated_token or federated_token_file", code="InvalidAuthOptions")
-        return _from_options(params, cloud, verify)
+            raise AuthError("auth_source=%s takes secret or certificate_path; use auth_source=oidc "
+                            "for federated_token or federated_token_file" % source, code="InvalidAuthOptions")
+        method = _from_options(params, cloud, verify)
+        method.name = source
+        return method
     if source == "oidc":
         tenant = params.get("tenant") or env_first(ENV_TENANT, environ)
         client_id = params.get("client_id") or env_first(ENV_CLIENT_ID, environ)

@@ -12,6 +12,7 @@ endpoint; its login, ARM audience and Microsoft Graph endpoints are discovered f
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 import traceback
@@ -22,6 +23,9 @@ from ansible_collections.azdo.identity.plugins.module_utils._http import ApiErro
 
 # The Azure DevOps application id; tokens for it are the Entra way into Azure DevOps.
 AZURE_DEVOPS_RESOURCE = "499b84ac-1321-427f-aa17-267ca6975798"
+
+# How long a run may reuse a custom cloud's metadata (the run cache goes away with the run anyway).
+METADATA_TTL = 3600
 
 # Modern metadata: a JSON array with one entry per cloud the ARM endpoint knows.
 METADATA_API_VERSION = "2022-09-01"
@@ -132,17 +136,32 @@ def validate_cloud_environment(value):
             "endpoint of a custom cloud (Azure Stack Hub); got '%s'" % value)
 
 
-def resolve_cloud(value, rest_factory):
+_CLOUD_FIELDS = ("name", "arm_endpoint", "arm_audience", "login_endpoint", "graph_endpoint", "graph_audience")
+
+
+def resolve_cloud(value, rest_factory, store=None, verify=True):
     """The :class:`Cloud` for ``cloud_environment``.
 
     ``rest_factory(base_url)`` returns an unauthenticated :class:`RestClient` for metadata discovery;
-    it is only called for a custom cloud.
+    it is only called for a custom cloud, and not at all when the run cache ``store`` (a
+    ``_token_cache.RunCache``) already holds that cloud's metadata as read with the same TLS
+    settings ``verify`` (metadata read without verification is never reused by a task that verifies).
     """
     if not value:
         return BUILTIN_CLOUDS["AzureCloud"]
     if not is_custom_cloud(value):
         return BUILTIN_CLOUDS[BUILTIN_ALIASES[value.lower()]]
-    return discover_cloud(value.rstrip("/"), rest_factory(value.rstrip("/")))
+    endpoint = value.rstrip("/")
+    parts = [endpoint.lower(), repr(verify)]
+    if store is not None:
+        found = store.get("cloud", parts)
+        if (isinstance(found, dict) and all(isinstance(found.get(k), str) for k in _CLOUD_FIELDS[:4])
+                and all(isinstance(found.get(k), (str, type(None))) for k in _CLOUD_FIELDS[4:])):
+            return Cloud(custom=True, **dict((k, found.get(k)) for k in _CLOUD_FIELDS))
+    cloud = discover_cloud(endpoint, rest_factory(endpoint))
+    if store is not None:
+        store.put("cloud", parts, dict((k, getattr(cloud, k)) for k in _CLOUD_FIELDS), time.time() + METADATA_TTL)
+    return cloud
 
 
 def _same_endpoint(a, b):

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import time
-import traceback
 
 from urllib.parse import urlsplit
 
@@ -31,12 +31,11 @@ from ansible_collections.azdo.identity.plugins.module_utils._url import (
     encode_query, join_path, join_url, quote_resource_id,
 )
 
+from ansible_collections.azdo.identity.plugins.module_utils import _transport
+
+# The REST core no longer needs the library 'requests' (see _transport.py: it is imported only for a
+# request through a proxy); the name stays for the callers that check it.
 REQUESTS_IMPORT_ERROR = None
-try:
-    import requests
-except ImportError:  # pragma: no cover - exercised by the sanity import test
-    requests = None  # type: ignore[assignment]
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 _MISSING = object()
@@ -90,9 +89,20 @@ class Response(object):
         return self.headers.get(name) if self.headers is not None else None
 
 
-def _ensure_requests():
-    if requests is None:
-        raise ApiError("The Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR)
+def _transport_errors():
+    """``(connect timeouts, other failures)``: the exception types of our transport, and of requests once imported.
+
+    requests is looked up, never imported: its types matter only if something (a proxied request, a test
+    double) already brought it in.
+    """
+    connect = (_transport.ConnectTimeout,)
+    other = (_transport.ConnectFailed, _transport.ReadFailed)
+    loaded = sys.modules.get("requests")
+    exceptions = getattr(loaded, "exceptions", None)
+    if exceptions is not None:
+        connect += (exceptions.ConnectTimeout,)
+        other += (exceptions.ConnectionError, exceptions.Timeout, exceptions.ChunkedEncodingError)
+    return connect, other
 
 
 def tls_verify(validate_certs, ca_path):
@@ -117,9 +127,8 @@ def tls_warning(validate_certs, ca_path):
 
 
 def new_session(user_agent=None):
-    """A ``requests.Session`` for one module run (connection reuse across calls)."""
-    _ensure_requests()
-    session = requests.Session()
+    """A session for one module run (connection reuse across calls): ``requests.Session``'s surface, stdlib inside."""
+    session = _transport.Session()
     session.headers["Accept"] = "application/json"
     if user_agent:
         session.headers["User-Agent"] = user_agent
@@ -202,7 +211,6 @@ class RestClient(object):
         as safe to resend after a connection error or 5xx; ``None`` derives it from the method.
         With ``not_found_ok`` a 404 returns ``None`` instead of raising.
         """
-        _ensure_requests()
         method = method.upper()
         if not url.startswith("https://") and not url.startswith("http://"):
             url = join_path(self.base_url, url)
@@ -218,14 +226,14 @@ class RestClient(object):
         while True:
             attempt += 1
             retry_after = None
+            connect_timeouts, failures = _transport_errors()
             try:
                 response = self._send_once(method, url, params, body, headers, timeout)
-            except requests.exceptions.ConnectTimeout as exc:
+            except connect_timeouts as exc:
                 # The request never reached the service: resending is always safe.
                 error = TransportError("Connection timed out: %s" % exc, method=method, url=url)
                 retryable = True
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                    requests.exceptions.ChunkedEncodingError) as exc:
+            except failures as exc:
                 error = TransportError("Connection failed: %s" % exc, method=method, url=url)
                 retryable = safe
             else:

@@ -11,7 +11,6 @@ the collection; imported again by ``_http`` so ``_http.ApiError`` keeps working.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 import time
@@ -134,6 +133,8 @@ def parse_retry_after(value, now=None):
         return max(0.0, float(value))
     except ValueError:
         pass
+    # The email package is imported only for the rare date form: a module process otherwise never needs it.
+    import email.utils  # pylint: disable=import-outside-toplevel
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -15,22 +15,18 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.azdo.identity.plugins.module_utils._arm import ArmClient
-from ansible_collections.azdo.identity.plugins.module_utils._azdo import (
-    AzdoClient, basic_header, organization_url, service_url,
-)
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
 from ansible_collections.azdo.identity.plugins.module_utils._context import Context
 from ansible_collections.azdo.identity.plugins.module_utils._auth import AUTH_SOURCES, AuthError, select_auth
 from ansible_collections.azdo.identity.plugins.module_utils._cloud import (
     AZURE_DEVOPS_RESOURCE, MissingLibraryError, resolve_cloud, validate_cloud_environment,
 )
+from ansible_collections.azdo.identity.plugins.module_utils._compat import apply_compat
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, OperationError, failing_to
-from ansible_collections.azdo.identity.plugins.module_utils._graph import GRAPH_VERSION, GraphClient
 from ansible_collections.azdo.identity.plugins.module_utils._http import (
     REQUESTS_IMPORT_ERROR, ApiError, RestClient, RetryPolicy, new_session, tls_verify, tls_warning,
 )
-from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient
+from ansible_collections.azdo.identity.plugins.module_utils._token_cache import run_cache
 
 # The action plugin (plugins/plugin_utils/_action.py) sets this for modules that run on the controller.
 PROGRESS_ENV = "AZDO_IDENTITY_PROGRESS_FILE"
@@ -45,7 +41,7 @@ def azure_argument_spec():
                          fallback=(env_fallback, ["ANSIBLE_AZURE_AUTH_SOURCE"])),
         client_id=dict(type="str", no_log=False),
         secret=dict(type="str", no_log=True),
-        certificate_path=dict(type="path"),
+        certificate_path=dict(type="path", aliases=["x509_certificate_path"]),
         certificate_password=dict(type="str", no_log=True),
         federated_token=dict(type="str", no_log=True),
         federated_token_file=dict(type="path"),
@@ -56,6 +52,11 @@ def azure_argument_spec():
         ca_path=dict(type="path"),
         http_timeout=dict(type="int", default=60),
         retry_budget=dict(type="int", default=300),
+        token_cache=dict(type="bool", default=True, fallback=(env_fallback, ["AZDO_IDENTITY_TOKEN_CACHE"])),
+        # azure.azcollection's spellings (see _compat.py)
+        profile=dict(type="str", fallback=(env_fallback, ["AZURE_PROFILE"])),
+        cert_validation_mode=dict(type="str", choices=["validate", "ignore"],
+                                  fallback=(env_fallback, ["AZURE_CERT_VALIDATION_MODE"])),
     )
 
 
@@ -89,6 +90,7 @@ class Clients(object):
 
     @property
     def identities(self):
+        from ansible_collections.azdo.identity.plugins.module_utils._msi import IdentityClient  # pylint: disable=import-outside-toplevel
         return IdentityClient(self._wrapper.arm)
 
 
@@ -152,6 +154,10 @@ class AzureModule(object):
         self.module.fail_json(msg=msg, **extra)
 
     def _validate_common(self):
+        try:
+            apply_compat(self.params, self.module.no_log_values.add)
+        except InputError as exc:
+            self.fail(str(exc))
         problem = validate_cloud_environment(self.params.get("cloud_environment"))
         if problem:
             self.fail(problem)
@@ -203,14 +209,16 @@ class AzureModule(object):
         if self._cloud is None:
             with self.doing("discover", "the endpoints of cloud_environment %s" % self.params.get("cloud_environment")):
                 self._cloud = resolve_cloud(self.params.get("cloud_environment"),
-                                            lambda base: self.rest_client(base, service="metadata"))
+                                            lambda base: self.rest_client(base, service="metadata"),
+                                            store=run_cache(self.params.get("token_cache")), verify=self.verify)
         return self._cloud
 
     @property
     def auth(self):
         if self._auth is None:
             try:
-                self._auth = select_auth(self.params, self.cloud, verify=self.verify)
+                self._auth = select_auth(self.params, self.cloud, verify=self.verify,
+                                         store=run_cache(self.params.get("token_cache")))
             except AuthError as exc:
                 raise InputError(exc.message)
         return self._auth
@@ -218,6 +226,8 @@ class AzureModule(object):
     @property
     def arm(self):
         if self._arm is None:
+            # Each service's client is imported when first used: a module task compiles only what it needs.
+            from ansible_collections.azdo.identity.plugins.module_utils._arm import ArmClient  # pylint: disable=import-outside-toplevel
             self._arm = ArmClient(self.rest_client(self.cloud.arm_endpoint, scope=self.cloud.arm_scope, service="arm"))
         return self._arm
 
@@ -228,6 +238,9 @@ class AzureModule(object):
             if not cloud.graph_endpoint:
                 raise InputError("The cloud '%s' has no Microsoft Graph endpoint in its metadata, so app registrations "
                                  "cannot be managed there" % cloud.name)
+            from ansible_collections.azdo.identity.plugins.module_utils._graph import (  # pylint: disable=import-outside-toplevel
+                GRAPH_VERSION, GraphClient,
+            )
             self._graph = GraphClient(self.rest_client(cloud.graph_endpoint + "/" + GRAPH_VERSION, scope=cloud.graph_scope,
                                                        service="graph"))
         return self._graph
@@ -235,6 +248,7 @@ class AzureModule(object):
     @property
     def organization_url(self):
         try:
+            from ansible_collections.azdo.identity.plugins.module_utils._azdo import organization_url  # pylint: disable=import-outside-toplevel
             return organization_url(self.params.get("organization"), self.params.get("organization_url"))
         except ValueError as exc:
             raise InputError(str(exc))
@@ -243,6 +257,7 @@ class AzureModule(object):
         """``Basic`` for a personal access token, else a ``Bearer`` Entra token for Azure DevOps."""
         pat = self.params.get("personal_access_token")
         if pat:
+            from ansible_collections.azdo.identity.plugins.module_utils._azdo import basic_header  # pylint: disable=import-outside-toplevel
             return basic_header(pat)
         return self.auth.header(self.cloud.scope(AZURE_DEVOPS_RESOURCE))
 
@@ -257,6 +272,9 @@ class AzureModule(object):
                 return self.rest_client(base, token_header=self.azdo_token_header, service="azdo",
                                         extra_headers=headers, json_only=True)
 
+            from ansible_collections.azdo.identity.plugins.module_utils._azdo import (  # pylint: disable=import-outside-toplevel
+                AzdoClient, service_url,
+            )
             self._azdo = AzdoClient(client(org), vssps=client(service_url(org, "vssps")),
                                     vsaex=client(service_url(org, "vsaex")))
         return self._azdo

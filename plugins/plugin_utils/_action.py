@@ -11,6 +11,15 @@ plugin gives it a private file to append progress lines to, and prints each line
 the console and as a job event in AWX. Elsewhere (a remote host, ``async``) the module runs as the
 built-in ``normal`` action would run it, and simply logs its progress on the host.
 
+It also sets up the run cache (``plugins/module_utils/_token_cache.py``) for a module that runs on the
+controller: a directory inside this run's private temporary directory and the run's key, handed over
+in the environment the module process inherits (never on its command line, which other users can
+see in the process list and which ``-vvv`` prints). The key is made when this file is first imported;
+ansible-playbook's strategy imports every task's action plugin in its main process (to look for
+``BYPASS_HOST_LOOP``) before it forks the worker that runs the task, so all the tasks of one run
+share one key, and no other run ever has it. Where that is not so (a strategy that imports action
+plugins only in its workers), each task simply gets its own key and the cache stays empty.
+
 It also enforces that a value the module marks as secret (``secret_text``) never leaves this
 process unless the task is ``no_log``: the module refuses first, this is the last line of defence.
 """
@@ -22,11 +31,16 @@ import shutil
 import tempfile
 import threading
 
+from ansible import constants as C
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
 PROGRESS_ENV = "AZDO_IDENTITY_PROGRESS_FILE"
+# Same names as plugins/module_utils/_token_cache.py (RUN_KEY_ENV, RUN_CACHE_ENV).
+RUN_KEY_ENV = "AZDO_IDENTITY_RUN_KEY"
+RUN_CACHE_ENV = "AZDO_IDENTITY_RUN_CACHE"
+_RUN_KEY = os.urandom(32).hex()
 SECRET_KEYS = ("secret_text",)
 LOCAL_TRANSPORTS = ("local", "ansible.builtin.local", "ansible.legacy.local")
 
@@ -96,9 +110,29 @@ class AzureAction(ActionBase):
             raw_environment_out.update(final)
         return self._connection._shell.env_prefix(**final)
 
-    def _runs_here(self):
+    def _is_local(self):
         transport = getattr(self._connection, "transport", None) or getattr(self._connection, "_load_name", "")
-        return transport in LOCAL_TRANSPORTS and not self._task.async_val
+        return transport in LOCAL_TRANSPORTS
+
+    def _runs_here(self):
+        return self._is_local() and not self._task.async_val
+
+    def _execute_with_run_cache(self, task_vars, wrap_async):
+        """Run the module with the run cache's directory and key in the environment it inherits (local runs only)."""
+        run_dir = getattr(C, "DEFAULT_LOCAL_TMP", None)
+        if not self._is_local() or not run_dir:
+            return self._execute_module(task_vars=task_vars, wrap_async=wrap_async)
+        saved = dict((name, os.environ.get(name)) for name in (RUN_KEY_ENV, RUN_CACHE_ENV))
+        os.environ[RUN_KEY_ENV] = _RUN_KEY
+        os.environ[RUN_CACHE_ENV] = os.path.join(run_dir, "azdo-identity-cache")
+        try:
+            return self._execute_module(task_vars=task_vars, wrap_async=wrap_async)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
     def run(self, tmp=None, task_vars=None):
         result = super(AzureAction, self).run(tmp, task_vars)
@@ -110,12 +144,12 @@ class AzureAction(ActionBase):
                 self._progress_file = os.path.join(workdir, "progress")
                 prefix = "[%s] " % (task_vars or {}).get("inventory_hostname", "localhost")
                 with _ProgressTail(self._progress_file, prefix):
-                    outcome = self._execute_module(task_vars=task_vars, wrap_async=wrap_async)
+                    outcome = self._execute_with_run_cache(task_vars, wrap_async)
             finally:
                 self._progress_file = None
                 shutil.rmtree(workdir, ignore_errors=True)
         else:
-            outcome = self._execute_module(task_vars=task_vars, wrap_async=wrap_async)
+            outcome = self._execute_with_run_cache(task_vars, wrap_async)
         result = merge_hash(result, outcome)
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)
