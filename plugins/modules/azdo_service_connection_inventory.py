@@ -58,6 +58,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+organization_url:
+  description: The organization listed.
+  returned: always
+  type: str
 projects:
   description: The projects listed, by name.
   returned: always
@@ -140,7 +144,7 @@ def run(module):
         projects = [read_project(azdo, name) for name in params["projects"]]
     found = inventory(module.context(), projects, with_identities=params["identities"])
     module.exit(False, "service_connections", after=found, with_diff=False,
-                projects=[p.get("name") for p in projects])
+                projects=[p.get("name") for p in projects], organization_url=module.organization_url)
 
 
 def main():
