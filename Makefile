@@ -41,7 +41,7 @@ SANITY_ARGS ?=
 LINT_ARGS ?=
 PLAYBOOK ?= playbooks/demo.yml
 
-.PHONY: help venv collection sanity lint style changelog-lint unit integration molecule awx pytest test demo emulator bench build clean distclean
+.PHONY: help venv collection sanity lint style changelog-lint unit integration molecule awx pytest test demo demo-issuer emulator bench build clean distclean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -129,6 +129,9 @@ test: sanity lint style pytest ## sanity + lint + style + all pytest suites
 
 demo: venv collection ## Start the emulator, run $(PLAYBOOK) against it, stop it
 	@VENV="$(VENV)" hack/run-demo.sh "$(PLAYBOOK)"
+
+demo-issuer: venv collection ## Issuer migration scenario: seed legacy connections, plan (--check), run, show the report
+	@VENV="$(VENV)" hack/run-demo-issuer.sh
 
 emulator: venv ## Run the emulator in the foreground (info in .emulator/info.json)
 	@mkdir -p .emulator
