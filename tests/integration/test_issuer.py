@@ -94,10 +94,11 @@ def assert_converted(admin, seeded, result, legacy_kept=True):
 def test_converted_in_place_keeps_the_old_credential(emulator, issuer_admin, tmp_path, kind):
     seeded = seed(issuer_admin, {"name": unique("sc-iss-" + kind), "identity": kind})[0]
     assert seeded["issuerKind"] == "azdo" and seeded["issuer"].startswith(LEGACY_PREFIX)
-    result = move(emulator, tmp_path, seeded)
+    result = move(emulator, tmp_path, seeded, _ansible_diff=True)
     assert_converted(issuer_admin, seeded, result, legacy_kept=True)
     assert result["removed_credentials"] == []
-    assert result["before"]["issuer_kind"] == "azure_devops" if "before" in result else True
+    assert (result["diff"]["before"]["issuer_kind"], result["diff"]["after"]["issuer_kind"]) == ("azure_devops", "entra")
+    assert result["diff"]["before"]["id"] == result["diff"]["after"]["id"] == seeded["id"]
     assert result["identity"]["kind"] == ("managed_identity" if kind == "managedIdentity" else "application")
 
 
