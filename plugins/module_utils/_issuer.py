@@ -173,6 +173,13 @@ class Conversion(object):
                 if handoff:
                     self.forms, self.form = [form], form
                     return self.read(), handoff
+                # The state decides, not the answer: when the answer to an accepted request was lost, the resent
+                # request finds the connection already moved (the operation form then answers 400 "already uses the
+                # Microsoft Entra issuer"), and the move must count once, not fail.
+                current = self.read()
+                if issuer_kind(self.endpoint) == "azure_devops" and issuer_kind(current) == "entra":
+                    self.forms, self.form = [form], form
+                    return current, (pending_handoff(current) if is_pending(current) else None)
                 if exc.status == 400 and any(m in (exc.message or "") + (exc.code or "") for m in WRONG_FORM_MARKERS) \
                         and len(self.forms) > 1:
                     continue

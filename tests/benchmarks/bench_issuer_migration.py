@@ -74,9 +74,9 @@ def main():
         print("re-run outcomes: %s" % report["counts"])
         handed_off = [c["id"] for c in report["connections"] if c["action"] == "handoff"]
         writes = [e for e in again["log"] if e.get("write")]
-        retries = [e for e in writes if e.get("method") == "PUT" and any(i in (e.get("path") or "") for i in handed_off)]
-        print("re-run writes: %d; %d of them the conversion request sent again for the %d hand-offs (refused until "
-              "the identity's owner adds the credential); any other write: %d"
+        retries = [e for e in writes if any(i in (e.get("path") or "") for i in handed_off)]
+        print("re-run writes: %d; %d of them for the %d hand-offs (the conversion request sent again, and the credential "
+              "tried again on identities in this tenant; refused until the identity's owner acts); any other write: %d"
               % (len(writes), len(retries), len(handed_off), len(writes) - len(retries)))
         for kind, count in sorted(collections.Counter("%s %s" % (operation(e), e.get("status")) for e in writes).items()):
             print("    %6d  %s" % (count, kind))

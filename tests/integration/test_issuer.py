@@ -271,3 +271,19 @@ def test_inventory_lists_every_connection_with_its_scope(emulator, issuer_admin,
             assert listed["secret_expiry"] and len(listed["secret_expiry"]) == len(seeded["secretEndDateTimes"])
         else:
             assert listed["secret_expiry"] is None
+
+
+# ---------------------------------------------------------------------------------------------- lost answer
+@pytest.mark.parametrize("form, given", [("operation", "operation"), ("operation", None), ("issuer-type", None)],
+                         ids=["operation-given", "operation-learned", "issuer-type"])
+def test_a_lost_answer_to_the_conversion_counts_once(emulator, issuer_admin, tmp_path, form, given):
+    """Azure DevOps moves the connection but the answer is lost; the resent request must not fail the task."""
+    issuer_admin.config(azdo_issuer_convert_form=form, azdo_issuer_auto_fic="same-tenant")
+    seeded = seed(issuer_admin, {"name": unique("sc-iss-lost")})[0]
+    issuer_admin.add_fault(method="PUT", path="_apis/serviceendpoint/endpoints/%s" % seeded["id"], status=503,
+                           after=True, count=1 if given else 2)
+    result = move(emulator, tmp_path, seeded, **({"conversion_form": given} if given else {}))
+    record = assert_converted(issuer_admin, seeded, result)
+    # Converted exactly once: one Entra credential on the identity, the one for the subject the connection has.
+    entra = [pair for pair in credentials(issuer_admin, seeded) if pair[0].startswith(ENTRA_PREFIX)]
+    assert entra == [(record["wifIssuer"], record["wifSubject"])]
