@@ -43,7 +43,9 @@ options:
     default: true
 seealso:
   - module: azdo.identity.azdo_service_connection_issuer
-  - role: azdo.identity.issuer_migration
+  - name: Role azdo.identity.issuer_migration
+    description: Moves every eligible connection this module lists to the Microsoft Entra issuer, with a report.
+    link: https://github.com/azdo-identity/azdo.identity/blob/main/roles/issuer_migration/README.md
 """
 
 EXAMPLES = r"""

@@ -221,8 +221,8 @@ def run(module):
                            "owner of client id %s to add issuer %s, subject %s, audience %s, then run the task again"
                            % (handoff["connection"], handoff["client_id"], handoff["issuer"], handoff["subject"],
                               handoff["audience"]))
-    extra = dict((key, result[key]) for key in ("outcome", "reason", "handoff", "identity", "removed_credentials",
-                                                 "conversion_form"))
+    keys = ("outcome", "reason", "handoff", "identity", "removed_credentials", "conversion_form")
+    extra = dict((key, result[key]) for key in keys)
     module.exit(result["changed"], "service_connection", after=result["after"], before=result["before"], **extra)
 
 
