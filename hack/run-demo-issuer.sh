@@ -63,20 +63,16 @@ PY
 
 # The playbook reads its sign-in from the environment, as against real Azure (auth_source auto).
 # The secret goes into the environment only; nothing here prints it.
-eval "$("${venv}/bin/python" - "${info_file}" <<'PY'
-import json
-import shlex
-import sys
-
-info = json.load(open(sys.argv[1]))
-for name, key in (("AZURE_CLIENT_ID", "client_id"), ("AZURE_TENANT_ID", "tenant_id"),
-                  ("AZURE_CLIENT_SECRET", "client_secret")):
-    print("export %s=%s" % (name, shlex.quote(info[key])))
-print("organization_url=%s" % shlex.quote(info["organization_url"]))
-print("cloud_environment=%s" % shlex.quote(info["base_url"]))
-print("ca_path=%s" % shlex.quote(info["ca_path"]))
-PY
-)"
+info() {
+    "${venv}/bin/python" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "${info_file}" "$1"
+}
+AZURE_CLIENT_ID="$(info client_id)"
+AZURE_TENANT_ID="$(info tenant_id)"
+AZURE_CLIENT_SECRET="$(info client_secret)"
+export AZURE_CLIENT_ID AZURE_TENANT_ID AZURE_CLIENT_SECRET
+organization_url="$(info organization_url)"
+cloud_environment="$(info base_url)"
+ca_path="$(info ca_path)"
 
 run_playbook() {
     ANSIBLE_COLLECTIONS_PATH="${root}/.collections" \
