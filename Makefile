@@ -60,7 +60,7 @@ LINT_ARGS ?=
 PLAYBOOK ?= playbooks/demo.yml
 
 .PHONY: help venv demo-venv importer-venv compat-venv collection sanity lint style changelog-lint unit integration molecule awx \
-	tarball importer compat pytest test demo emulator bench build clean distclean
+	tarball importer compat pytest test demo demo-issuer emulator bench build clean distclean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -197,6 +197,9 @@ test: sanity lint style importer compat pytest ## sanity + lint + style + galaxy
 demo: demo-venv ## Start the emulator, run $(PLAYBOOK) against it, stop it (runtime-only .venv-demo)
 	@"$(DEMO_VENV)/bin/python" hack/sync_collection.py --source "$(CURDIR)" --dest "$(COLLECTIONS_ROOT)" --namespace $(NAMESPACE) --name $(NAME)
 	@VENV="$(DEMO_VENV)" hack/run-demo.sh "$(PLAYBOOK)"
+
+demo-issuer: venv collection ## Issuer migration scenario: seed legacy connections, plan (--check), run, show the report
+	@VENV="$(VENV)" hack/run-demo-issuer.sh
 
 emulator: venv ## Run the emulator in the foreground (info in .emulator/info.json)
 	@mkdir -p .emulator

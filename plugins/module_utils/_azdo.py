@@ -112,8 +112,10 @@ class AzdoClient(object):
         return [e for e in (body or {}).get("value") or [] if not is_missing_endpoint(e)]
 
     def endpoint(self, project_id, endpoint_id):
+        # Endpoints_Get takes actionFilter only (ado-serviceendpoint 7.1/7.2 serviceEndpoint.json): includeDetails
+        # belongs to the list call, and the single GET returns the authorization parameters without it.
         body = self.rest.get(self.rest.url(project_id, "_apis", "serviceendpoint", "endpoints", endpoint_id),
-                             params={"includeDetails": "true"}, api_version=SERVICE_ENDPOINT_API, not_found_ok=True)
+                             api_version=SERVICE_ENDPOINT_API, not_found_ok=True)
         return None if is_missing_endpoint(body) else body
 
     def create_endpoint(self, body):

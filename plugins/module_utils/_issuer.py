@@ -69,6 +69,28 @@ def view(body, project=None):
         operation_state=status.get("state"))
 
 
+def is_pending(body):
+    """Whether Azure DevOps left the move half-way: Entra issuer shown, not ready, last operation Failed.
+
+    That is what a conversion answers when the identity lacks the new credential in one of the possible behaviours
+    (``azdo_issuer_manual_result: pending``, docs/issuer-migration.md section 3); the same request, sent again once
+    the credential exists, finishes it. Such a connection is still to be moved, never "already on Entra".
+    """
+    status = (body or {}).get("operationStatus") or {}
+    return issuer_kind(body) == "entra" and not (body or {}).get("isReady") and \
+        str(status.get("state") or "").lower() == "failed"
+
+
+def pending_handoff(body):
+    """Issuer, subject and audience a pending connection waits for (status message first, else its parameters)."""
+    found = _handoff_of(((body or {}).get("operationStatus") or {}).get("statusMessage"))
+    if found:
+        return found
+    params = _params(body)
+    return dict(issuer=params.get("workloadIdentityFederationIssuer"),
+                subject=params.get("workloadIdentityFederationSubject"), audience=AUDIENCE)
+
+
 def classify(body, identity=None):
     """``dict(eligible, reason)``: whether the connection is to be moved to the Entra issuer, and why not.
 
@@ -78,6 +100,8 @@ def classify(body, identity=None):
     if kind is None:
         scheme = (body.get("authorization") or {}).get("scheme")
         return dict(eligible=False, reason="it uses the %s scheme, not workload identity federation" % scheme)
+    if is_pending(body):
+        return dict(eligible=True, reason=None)
     if kind == "entra":
         return dict(eligible=False, reason="it already uses the Microsoft Entra issuer")
     environment = str((body.get("data") or {}).get("environment") or "AzureCloud")
@@ -128,6 +152,9 @@ class Conversion(object):
         self.forms = [form] if form else list(FORMS)
         self.form = form
         self.deadline = deadline
+        # True once the connection is pending (Entra shown, Failed): an answer that leaves it Failed then means
+        # "this form did not finish it", so the next form is tried before handing off again.
+        self.retrying = is_pending(endpoint)
         self.what = "service connection '%s' (%s)" % (endpoint.get("name"), endpoint.get("id"))
 
     def read(self):
@@ -146,21 +173,25 @@ class Conversion(object):
                 if handoff:
                     self.forms, self.form = [form], form
                     return self.read(), handoff
+                # The state decides, not the answer: when the answer to an accepted request was lost, the resent
+                # request finds the connection already moved (the operation form then answers 400 "already uses the
+                # Microsoft Entra issuer"), and the move must count once, not fail.
+                current = self.read()
+                if issuer_kind(self.endpoint) == "azure_devops" and issuer_kind(current) == "entra":
+                    self.forms, self.form = [form], form
+                    return current, (pending_handoff(current) if is_pending(current) else None)
                 if exc.status == 400 and any(m in (exc.message or "") + (exc.code or "") for m in WRONG_FORM_MARKERS) \
                         and len(self.forms) > 1:
                     continue
                 raise
             current = self.read()
             if issuer_kind(current) == "entra":
+                if is_pending(current):
+                    if self.retrying and form != self.forms[-1]:
+                        continue
+                    self.forms, self.form = [form], form
+                    return current, pending_handoff(current)
                 self.forms, self.form = [form], form
-                state = str((current.get("operationStatus") or {}).get("state") or "")
-                handoff = _handoff_of((current.get("operationStatus") or {}).get("statusMessage"))
-                if state.lower() == "failed" and not current.get("isReady"):
-                    params = _params(current)
-                    handoff = handoff or dict(issuer=params.get("workloadIdentityFederationIssuer"),
-                                              subject=params.get("workloadIdentityFederationSubject"),
-                                              audience=AUDIENCE)
-                    return current, handoff
                 return current, None
         raise OperationError("Azure DevOps accepted the request to move %s to the Microsoft Entra issuer in none of "
                              "the forms tried (%s), and the connection still uses the Azure DevOps issuer. See "
@@ -257,7 +288,12 @@ def ensure_entra(ctx, project, body, form=None, ready_timeout=300, remove_legacy
         return dict(result, changed=True, after=predicted, outcome="converted")
 
     conversion = Conversion(ctx, project["id"], body, identity, form, ctx.deadline(ready_timeout))
-    current, handoff = conversion.request()
+    if is_pending(body):
+        # A previous run (or the portal) started the move and Azure DevOps waits for the credential: no new request
+        # until the identity has it.
+        current, handoff = body, pending_handoff(body)
+    else:
+        current, handoff = conversion.request()
     if handoff is not None:
         ctx.progress("Azure DevOps asks for a federated credential with issuer %s and subject %s on %s"
                      % (handoff["issuer"], handoff["subject"], before["client_id"]))
@@ -268,6 +304,7 @@ def ensure_entra(ctx, project, body, form=None, ready_timeout=300, remove_legacy
                                      project=project["name"], client_id=before["client_id"],
                                      tenant_id=before["tenant_id"]))
         conversion.endpoint = current
+        conversion.retrying = True
         current, handoff = conversion.request()
         if handoff is not None:
             raise OperationError("Azure DevOps still asks for a federated credential with issuer %s and subject %s "

@@ -43,6 +43,9 @@ options:
     default: true
 seealso:
   - module: azdo.identity.azdo_service_connection_issuer
+  - name: Role azdo.identity.issuer_migration
+    description: Moves every eligible connection this module lists to the Microsoft Entra issuer, with a report.
+    link: https://github.com/azdo-identity/azdo.identity/blob/main/roles/issuer_migration/README.md
 """
 
 EXAMPLES = r"""
@@ -57,6 +60,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+organization_url:
+  description: The organization listed.
+  returned: always
+  type: str
 projects:
   description: The projects listed, by name.
   returned: always
@@ -139,7 +146,7 @@ def run(module):
         projects = [read_project(azdo, name) for name in params["projects"]]
     found = inventory(module.context(), projects, with_identities=params["identities"])
     module.exit(False, "service_connections", after=found, with_diff=False,
-                projects=[p.get("name") for p in projects])
+                projects=[p.get("name") for p in projects], organization_url=module.organization_url)
 
 
 def main():
