@@ -32,7 +32,7 @@ ALLOWED_FILES = [
     r"plugins/filter/[a-z_][a-z0-9_]*\.yml",
     r"roles/[a-z_]+/README\.md",
     r"roles/[a-z_]+/(defaults|tasks|handlers|vars)/[a-z_]+\.yml",
-    r"roles/[a-z_]+/templates/[a-z_.]+\.j2",
+    r"roles/[a-z_]+/templates/[a-z0-9_.-]+\.j2",
     r"roles/[a-z_]+/meta/(main|argument_specs)\.yml",
     r"playbooks/[a-z_]+\.yml", r"playbooks/vars/[a-z_]+\.example\.yml",
     r"docs/[a-z_-]+\.md",
