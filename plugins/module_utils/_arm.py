@@ -10,6 +10,7 @@ Every function returns snake_case dicts; desired-state logic lives in the resour
 from __future__ import annotations
 
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
+from ansible_collections.azdo.identity.plugins.module_utils._url import odata_quote
 from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid, last_segment, normalize_id
 from ansible_collections.azdo.identity.plugins.module_utils._lro import wait_for_lro
 
@@ -18,11 +19,6 @@ SUBSCRIPTIONS_API = "2022-12-01"
 RESOURCE_GROUPS_API = "2022-09-01"
 ROLE_ASSIGNMENTS = "providers/Microsoft.Authorization/roleAssignments"
 ROLE_DEFINITIONS = "providers/Microsoft.Authorization/roleDefinitions"
-
-
-def odata_quote(value):
-    """A string literal for an OData ``$filter``: single quotes doubled."""
-    return "'%s'" % str(value).replace("'", "''")
 
 
 def normalize_role_assignment(body, role_name=None):

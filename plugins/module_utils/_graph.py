@@ -12,6 +12,7 @@ not be found by the next call), so the few calls that follow a create retry thos
 from __future__ import annotations
 
 from ansible_collections.azdo.identity.plugins.module_utils._http import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._url import odata_quote
 from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline, retry
 
 GRAPH_VERSION = "v1.0"
@@ -20,13 +21,9 @@ GRAPH_VERSION = "v1.0"
 LAG_TIMEOUT = 120.0
 
 
-def odata_string(value):
-    return "'%s'" % str(value).replace("'", "''")
-
-
 def key_segment(collection, key, value):
     """``applications(appId='...')``: an alternate-key segment, quoted as one path segment."""
-    return "%s(%s=%s)" % (collection, key, odata_string(value))
+    return "%s(%s=%s)" % (collection, key, odata_quote(value))
 
 
 def is_replication_lag(exc):
@@ -80,7 +77,7 @@ class GraphClient(object):
         return self.rest.get(self.rest.url(key_segment("applications", "uniqueName", unique_name)), not_found_ok=True)
 
     def applications_by_display_name(self, display_name):
-        params = {"$filter": "displayName eq %s" % odata_string(display_name)}
+        params = {"$filter": "displayName eq %s" % odata_quote(display_name)}
         return list(self.rest.paged(self.rest.url("applications"), params=params))
 
     def create_application(self, body):

@@ -13,14 +13,13 @@ The service behaviour relied on is in docs/service-behaviour.md#arm-role-assignm
 
 from __future__ import annotations
 
-from ansible_collections.azdo.identity.plugins.module_utils._arm import (
-    ROLE_ASSIGNMENTS, odata_quote, role_guid, scope_kind,
-)
+from ansible_collections.azdo.identity.plugins.module_utils._arm import ROLE_ASSIGNMENTS, role_guid, scope_kind
 from ansible_collections.azdo.identity.plugins.module_utils._compare import (
     differences, ids_equal, is_guid, normalize_id, stable_guid,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
 from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
+from ansible_collections.azdo.identity.plugins.module_utils._url import odata_quote
 from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline, retry
 
 PRINCIPAL_TYPES = ("ServicePrincipal", "User", "Group", "ForeignGroup", "Device")

@@ -37,3 +37,8 @@ def quote_resource_id(resource_id):
     """Quote every segment of an ARM resource id (``/subscriptions/x/...``) without touching the slashes."""
     segments = [s for s in resource_id.strip().split("/") if s]
     return "/" + "/".join(quote_segment(s) for s in segments)
+
+
+def odata_quote(value):
+    """A string literal for OData (``$filter`` values and alternate-key segments): single quotes doubled."""
+    return "'%s'" % str(value).replace("'", "''")

@@ -141,7 +141,8 @@ role_assignments:
       condition_version: null
 """
 
-from ansible_collections.azdo.identity.plugins.module_utils._arm import odata_quote, role_guid
+from ansible_collections.azdo.identity.plugins.module_utils._arm import role_guid
+from ansible_collections.azdo.identity.plugins.module_utils._url import odata_quote
 from ansible_collections.azdo.identity.plugins.module_utils._compare import ids_equal, is_guid, normalize_id
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
 from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule
