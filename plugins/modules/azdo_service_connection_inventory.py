@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: azdo_service_connection_inventory
 short_description: Every service connection of an Azure DevOps organization, with its issuer and what to move
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Lists the service connections of every project of an organization (or of the projects given), of every type,
     failed ones included, each with its scheme, its workload identity issuer (V(azure_devops) or V(entra)), whether

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: azdo_service_connection_issuer
 short_description: Move a workload identity service connection to the Microsoft Entra issuer, in place
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Makes an existing workload identity federation service connection of any type (Azure Resource Manager,
     Docker registry, types from extensions) use the Microsoft Entra issuer
