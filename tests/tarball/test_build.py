@@ -24,7 +24,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # Every file the tarball may hold (full-match regular expressions on its '/'-separated names).
 ALLOWED_FILES = [
     r"MANIFEST\.json", r"FILES\.json",
-    r"README\.md", r"LICENSE",
+    r"README\.md", r"LICENSE", r"CHANGELOG\.rst",
     # runtime requirements: meta/execution-environment.yml names the first two; the third is optional
     r"requirements\.txt", r"bindep\.txt", r"requirements-azure-stack\.txt",
     r"meta/runtime\.yml", r"meta/execution-environment\.yml",
