@@ -9,6 +9,7 @@ The speed-up itself is measured by tests/benchmarks/bench_parallel.py, not asser
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -61,3 +62,29 @@ def test_a_bad_item_stops_everything_before_the_first_write(ansible_env, emulato
     assert done.returncode != 0
     assert "project is required" in done.stdout
     assert admin.writes() == []
+
+
+def test_the_connections_are_wired_at_the_same_time(ansible_env, emulator, admin):
+    """The hosts really run side by side: their slow federated credential writes overlap in time.
+
+    Failed on bf97cfb: the second play ran the role's per-item include_tasks under the linear strategy, which
+    gives every host its own copy of the included tasks and then runs them host after host (bench_parallel:
+    11.9 s per connection with --forks 10, as slow as one process). The play now uses the free strategy.
+    """
+    admin.clear_requests()
+    admin.config(latency_by_kind={"fic_write": 1.5})
+    try:
+        key = uuid.uuid4().hex[:6]
+        done = run(ansible_env, emulator, [{"name": "sc-conc-%s-%d" % (key, n)} for n in range(3)], forks=3)
+    finally:
+        admin.config(latency_by_kind={})
+    assert done.returncode == 0, done.stdout[-6000:]
+    spans = []
+    for entry in admin.requests():
+        if entry.get("kind") == "fic_write":
+            end = datetime.datetime.fromisoformat(entry["time"]).timestamp()
+            spans.append((end - entry["duration_ms"] / 1000.0, end))
+    assert len(spans) == 3, spans
+    spans.sort()
+    overlapping = sum(1 for before, after in zip(spans, spans[1:]) if after[0] < before[1])
+    assert overlapping >= 1, "the three credential writes ran one after another: %s" % spans
