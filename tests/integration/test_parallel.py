@@ -51,8 +51,14 @@ def test_every_connection_gets_its_own_host_and_ends_ready(ansible_env, emulator
         assert "%s/%s" % (emulator["project_name"], name) in done.stdout  # a host per connection in the recap
     found = endpoints(admin, names)
     assert sorted(found) == sorted(names) and all(e["ready"] for e in found.values())
+    admin.clear_requests()
     again = run(ansible_env, emulator, [{"name": name} for name in names])
     assert again.returncode == 0 and "changed=1" not in again.stdout and "changed=2" not in again.stdout, again.stdout[-4000:]
+    # Each host reads its own connection, never the whole project's list: with hundreds of hosts, one list per
+    # host grew with the square of the number of connections (failed on ad5bb03: every host listed the project).
+    lists = [r for r in admin.requests()
+             if r["method"] == "GET" and r["path"].endswith("/_apis/serviceendpoint/endpoints")]
+    assert lists and all(r["query"].get("endpointNames") for r in lists), [r["query"] for r in lists]
 
 
 def test_a_bad_item_stops_everything_before_the_first_write(ansible_env, emulator, admin):
