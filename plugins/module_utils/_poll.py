@@ -108,6 +108,7 @@ def poll(step, deadline, sleep=None, progress=None, first=1.0, cap=30.0, max_cal
     delay = float(first)
     calls = 0
     announced = None
+    slept_to_the_end = False
     while True:
         calls += 1
         outcome = step()
@@ -115,14 +116,17 @@ def poll(step, deadline, sleep=None, progress=None, first=1.0, cap=30.0, max_cal
             return outcome
         remaining = deadline.remaining()
         out_of_calls = max_calls is not None and calls >= max_calls
-        if out_of_calls or remaining <= 0:
+        # After a wait that ran to the deadline, that step was the last: the clock may still show a sliver of
+        # time left (float arithmetic, a sleep that ends a hair early), and waiting for slivers never ends.
+        if out_of_calls or remaining <= 0 or slept_to_the_end:
             raise _gave_up(outcome, deadline, calls, out_of_calls, option)
         if outcome.wait is not None:
             wait = float(outcome.wait)
         else:
             wait = min(cap, delay)
             wait += rand(0.0, 0.1 * wait)
-        wait = min(wait, remaining)
+        if wait >= remaining:
+            wait, slept_to_the_end = remaining, True
         elapsed = deadline.elapsed()
         due = announced is None and elapsed + wait >= announce_after
         if due or (announced is not None and elapsed - announced >= announce_every):

@@ -88,3 +88,27 @@ def test_retry_retries_only_what_it_is_told_and_shares_the_deadline():
         retry(lambda: (dummy for dummy in ()).throw(ApiError("lag", code="PrincipalNotFound")),
               lambda exc: True, budget, "Waiting for replication")
     assert clock.now - 1000.0 == pytest.approx(10) and "gave up after 10s (principal_timeout=10s)" in info.value.message
+
+
+def test_waiting_ends_at_the_deadline_even_when_the_clock_leaves_a_sliver():
+    """A wait clamped to the deadline is the last one, whatever the clock then says.
+
+    Failed on 6b8cdbd: a clock that ends each sleep a nanosecond early (or float residue: the compat unit run hung
+    in test_pool.py, its fake clock's sleeps list filling 10 GB) always left a sliver of time, and poll() kept
+    sleeping slivers forever.
+    """
+    clock = FakeClock()
+
+    def early_sleep(seconds):
+        clock.sleep(seconds - 1e-9 if seconds > 1e-9 else 0.0)
+
+    calls = []
+
+    def step():
+        calls.append(clock.now)
+        assert len(calls) < 50, "still polling after %d calls" % len(calls)
+        return Pending("busy")
+
+    with pytest.raises(PollTimeout):
+        poll(step, Deadline(20, clock.clock, early_sleep), first=1.0, cap=10.0, rand=lambda low, high: high)
+    assert len(calls) == 6 and clock.now == pytest.approx(1020, abs=1e-6)  # 1.1, 2.2, 4.4, 8.8, then the 3.5 s left
