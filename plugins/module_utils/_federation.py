@@ -315,3 +315,18 @@ def _outcome(parent, params, action, current, after):
                      subject=params["subject"], audiences=list(params["audiences"]))
         after.setdefault("id", None)
     return dict(changed=True, before=before, after=result(parent, after))
+
+
+# The module's own options (its documentation lists them); shared with the callers that check many at once.
+ARGUMENT_SPEC = dict(
+    identity=dict(type="str"),
+    resource_group=dict(type="str"),
+    application=dict(type="str"),
+    name=dict(type="str", required=True),
+    issuer=dict(type="str"),
+    subject=dict(type="str"),
+    audiences=dict(type="list", elements="str", default=["api://AzureADTokenExchange"]),
+    adopt_existing=dict(type="bool", default=False),
+    lock_timeout=dict(type="int", default=300),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)

@@ -78,3 +78,14 @@ def ensure(ctx, params, subscription):
         return _result(True, current, dict(current, tags=tags))
     with failing_to("update", "tags of managed identity %s" % resource_id):
         return _result(True, current, client.put(resource_id, current["location"], tags))
+
+
+# The module's own options (its documentation lists them); shared with the callers that check many at once.
+ARGUMENT_SPEC = dict(
+    name=dict(type="str", required=True),
+    resource_group=dict(type="str", required=True),
+    location=dict(type="str"),
+    tags=dict(type="dict"),
+    purge_tags=dict(type="bool", default=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)

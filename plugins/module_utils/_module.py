@@ -11,6 +11,7 @@ work, and calls :meth:`AzureModule.exit`. Failures read
 
 from __future__ import annotations
 
+import copy
 import os
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -287,6 +288,13 @@ class AzureModule(object):
         if not is_guid(value):
             raise InputError("%s must be a subscription id (a GUID); got '%s'" % (option, value))
         return value
+
+    def for_thread(self):
+        """A copy for another thread: the same options, cloud and sign-in, its own HTTP session and clients."""
+        _ = self.cloud, self.auth  # resolved once, shared by every copy
+        twin = copy.copy(self)
+        twin._session = twin._arm = twin._graph = twin._azdo = None
+        return twin
 
     # ------------------------------------------------------------------ failures
     def doing(self, action, what):

@@ -13,11 +13,12 @@ The service behaviour relied on is in docs/service-behaviour.md#arm-role-assignm
 
 from __future__ import annotations
 
+from ansible_collections.azdo.identity.plugins.module_utils import _directory as directory
 from ansible_collections.azdo.identity.plugins.module_utils._arm import ROLE_ASSIGNMENTS, role_guid, scope_kind
 from ansible_collections.azdo.identity.plugins.module_utils._compare import (
     differences, ids_equal, is_guid, normalize_id, stable_guid,
 )
-from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
+from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, failing_to
 from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
 from ansible_collections.azdo.identity.plugins.module_utils._url import odata_quote
 from ansible_collections.azdo.identity.plugins.module_utils._poll import Deadline, retry
@@ -216,3 +217,65 @@ def ensure_absent(arm, scope, role, principal_id, check_mode=False):
     if not check_mode:
         arm.delete_role_assignment(existing["id"])
     return True, existing, None
+
+
+# ---------------------------------------------------------------------------------------------- entry point
+def validate(params):
+    """The problem with the role_assignment options ``params``, before any request, or None."""
+    problem = validate_scope(params["scope"])
+    if problem:
+        return problem
+    if not is_guid(params["principal_id"]):
+        return ("principal_id must be the object id (a GUID) of a service principal, managed identity, user or "
+                "group; got '%s'" % params["principal_id"])
+    if params["condition_version"] and not params["condition"]:
+        return "condition_version is only meaningful with condition"
+    if params["principal_timeout"] < 0:
+        return "principal_timeout must be zero or more seconds; got %s" % params["principal_timeout"]
+    return None
+
+
+def ensure(ctx, params):
+    """Make the assignment ``params`` describe exist (or not). Returns ``dict(changed, before, after)``."""
+    problem = validate(params)
+    if problem:
+        raise InputError(problem)
+    scope = clean_scope(params["scope"])
+    principal_id = params["principal_id"].lower()
+    arm = ctx.clients.arm
+    with failing_to("resolve", "role '%s' at %s" % (params["role"], scope)):
+        role = resolve_role(arm, scope, params["role"])
+    what = "role assignment of '%s' to %s at %s" % (role["role_name"], principal_id, scope)
+    if params["state"] == "absent":
+        with failing_to("remove", what):
+            changed, before, after = ensure_absent(arm, scope, role, principal_id, check_mode=ctx.check_mode)
+    else:
+        def principal_problem():
+            # Best effort: a caller that may not read the directory skips the check (see _directory.py).
+            try:
+                graph = ctx.clients.graph
+            except InputError:
+                return None
+            return directory.principal_problem(graph, principal_id, params["principal_type"])
+
+        with failing_to("create or update", what):
+            changed, before, after = ensure_present(
+                arm, scope, role, principal_id, params["principal_type"], params["description"],
+                params["condition"], params["condition_version"], check_mode=ctx.check_mode,
+                principal_timeout=params["principal_timeout"], progress=ctx.progress,
+                principal_problem=principal_problem)
+    return dict(changed=changed, before=public_assignment(before), after=public_assignment(after))
+
+
+# The module's own options (its documentation lists them); shared with the callers that check many at once.
+ARGUMENT_SPEC = dict(
+    scope=dict(type="str", required=True),
+    role=dict(type="str", required=True, aliases=["role_definition"]),
+    principal_id=dict(type="str", required=True),
+    principal_type=dict(type="str", default="ServicePrincipal", choices=list(PRINCIPAL_TYPES)),
+    description=dict(type="str"),
+    condition=dict(type="str"),
+    condition_version=dict(type="str", choices=["2.0"]),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    principal_timeout=dict(type="int", default=300),
+)

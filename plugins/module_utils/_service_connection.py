@@ -22,11 +22,12 @@ docs/service-behaviour.md#azure-devops-service-connections):
 from __future__ import annotations
 
 from ansible_collections.azdo.identity.plugins.module_utils import _pipeline_permissions as permissions
+from ansible_collections.azdo.identity.plugins.module_utils._auth import ENV_TENANT, env_first
 from ansible_collections.azdo.identity.plugins.module_utils._directory import (
     describe_identity, federated_credentials_of, identity_behind,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._endpoint import (
-    SCHEMES, Desired, convertible, normalize, operation_state, revert_blocked,
+    ENVIRONMENTS, SCHEMES, SCOPE_LEVELS, Desired, convertible, normalize, operation_state, revert_blocked,
 )
 from ansible_collections.azdo.identity.plugins.module_utils._endpoint_options import complete
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError, failing_to
@@ -67,6 +68,16 @@ def is_not_replicated(text):
 
 
 # ---------------------------------------------------------------------------------------------- entry point
+def ensure_options(ctx, params):
+    """:func:`ensure` for the azdo_service_connection options ``params``."""
+    if params["ready_timeout"] <= 0:
+        raise InputError("ready_timeout must be a positive number of seconds; got %s" % params["ready_timeout"])
+    # The identity's tenant when identity_tenant_id is left out: the tenant used to sign in (option, or the
+    # environment names azure-identity and AWX's Azure credential use).
+    sign_in_tenant = params.get("tenant") or env_first(ENV_TENANT)
+    return ensure(ctx, params, params.get("cloud_environment"), sign_in_tenant)
+
+
 def ensure(ctx, params, cloud_environment, sign_in_tenant):
     """Make the connection ``params`` describe exist (or not). Returns ``dict(changed, before, after)``."""
     azdo = ctx.clients.azdo
@@ -347,3 +358,39 @@ def _share(ctx, want, project, extra_projects, after, what):
             with failing_to("stop sharing", "%s with %s" % (what, ", ".join(remove))):
                 azdo.delete_endpoint(after["id"], remove)
     return True, dict(after, projects=projects, is_shared=len(projects) > 1)
+
+
+# The module's own options (its documentation lists them); shared with the callers that check many at once.
+ARGUMENT_SPEC = dict(
+    project=dict(type="str", required=True),
+    name=dict(type="str", required=True),
+    description=dict(type="str"),
+    service_management_reference=dict(type="str"),
+    scheme=dict(type="str", default="workload_identity_federation", choices=list(SCHEMES)),
+    identity_client_id=dict(type="str"),
+    identity_tenant_id=dict(type="str"),
+    service_principal_secret=dict(type="str", no_log=True),
+    certificate=dict(type="str", no_log=True),
+    rotate_secret=dict(type="bool", default=False, no_log=False),
+    environment=dict(type="str", choices=list(ENVIRONMENTS)),
+    environment_url=dict(type="str"),
+    scope_level=dict(type="str", choices=list(SCOPE_LEVELS)),
+    subscription_name=dict(type="str"),
+    resource_group=dict(type="str"),
+    management_group_id=dict(type="str"),
+    management_group_name=dict(type="str"),
+    ml_workspace_name=dict(type="str"),
+    ml_workspace_location=dict(type="str"),
+    share_with_projects=dict(type="list", elements="str"),
+    purge_shared_projects=dict(type="bool", default=False),
+    draft=dict(type="bool", default=False),
+    pipeline_permissions=dict(type="dict", options=dict(
+        all_pipelines=dict(type="bool"),
+        pipelines=dict(type="list", elements="str"),
+        purge=dict(type="bool", default=False),
+    )),
+    allow_scheme_change=dict(type="bool", default=False),
+    allow_identity_change=dict(type="bool", default=False),
+    ready_timeout=dict(type="int", default=300),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)

@@ -405,59 +405,18 @@ service_connection:
           elements: int
 """
 
-from ansible_collections.azdo.identity.plugins.module_utils._auth import ENV_TENANT, env_first
-from ansible_collections.azdo.identity.plugins.module_utils._endpoint import ENVIRONMENTS, SCHEMES, SCOPE_LEVELS
-from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
 from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule
-from ansible_collections.azdo.identity.plugins.module_utils._service_connection import ensure
+from ansible_collections.azdo.identity.plugins.module_utils._service_connection import ARGUMENT_SPEC, ensure_options
 
 
 def run(module):
-    params = module.params
-    if params["ready_timeout"] <= 0:
-        raise InputError("ready_timeout must be a positive number of seconds; got %s" % params["ready_timeout"])
-    # The identity's tenant when identity_tenant_id is left out: the tenant used to sign in (option, or the
-    # environment names azure-identity and AWX's Azure credential use).
-    sign_in_tenant = params.get("tenant") or env_first(ENV_TENANT)
-    result = ensure(module.context(), params, params.get("cloud_environment"), sign_in_tenant)
+    result = ensure_options(module.context(), module.params)
     module.exit(result["changed"], "service_connection", after=result["after"], before=result["before"])
 
 
 def main():
     module = AzureModule(
-        argument_spec=dict(
-            project=dict(type="str", required=True),
-            name=dict(type="str", required=True),
-            description=dict(type="str"),
-            service_management_reference=dict(type="str"),
-            scheme=dict(type="str", default="workload_identity_federation", choices=list(SCHEMES)),
-            identity_client_id=dict(type="str"),
-            identity_tenant_id=dict(type="str"),
-            service_principal_secret=dict(type="str", no_log=True),
-            certificate=dict(type="str", no_log=True),
-            rotate_secret=dict(type="bool", default=False, no_log=False),
-            environment=dict(type="str", choices=list(ENVIRONMENTS)),
-            environment_url=dict(type="str"),
-            scope_level=dict(type="str", choices=list(SCOPE_LEVELS)),
-            subscription_name=dict(type="str"),
-            resource_group=dict(type="str"),
-            management_group_id=dict(type="str"),
-            management_group_name=dict(type="str"),
-            ml_workspace_name=dict(type="str"),
-            ml_workspace_location=dict(type="str"),
-            share_with_projects=dict(type="list", elements="str"),
-            purge_shared_projects=dict(type="bool", default=False),
-            draft=dict(type="bool", default=False),
-            pipeline_permissions=dict(type="dict", options=dict(
-                all_pipelines=dict(type="bool"),
-                pipelines=dict(type="list", elements="str"),
-                purge=dict(type="bool", default=False),
-            )),
-            allow_scheme_change=dict(type="bool", default=False),
-            allow_identity_change=dict(type="bool", default=False),
-            ready_timeout=dict(type="int", default=300),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         mutually_exclusive=[("service_principal_secret", "certificate")],
     )
     module.run(run)

@@ -132,7 +132,7 @@ managed_identity:
       returned: success
 """
 
-from ansible_collections.azdo.identity.plugins.module_utils._managed_identity import ensure
+from ansible_collections.azdo.identity.plugins.module_utils._managed_identity import ARGUMENT_SPEC, ensure
 from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule
 
 
@@ -143,14 +143,7 @@ def run(module):
 
 def main():
     module = AzureModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            resource_group=dict(type="str", required=True),
-            location=dict(type="str"),
-            tags=dict(type="dict"),
-            purge_tags=dict(type="bool", default=True),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
+        argument_spec=ARGUMENT_SPEC,
     )
     module.run(run)
 

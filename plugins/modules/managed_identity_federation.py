@@ -160,7 +160,7 @@ federated_credential:
       returned: success
 """
 
-from ansible_collections.azdo.identity.plugins.module_utils._federation import ensure
+from ansible_collections.azdo.identity.plugins.module_utils._federation import ARGUMENT_SPEC, ensure
 from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule
 
 
@@ -171,18 +171,7 @@ def run(module):
 
 def main():
     module = AzureModule(
-        argument_spec=dict(
-            identity=dict(type="str"),
-            resource_group=dict(type="str"),
-            application=dict(type="str"),
-            name=dict(type="str", required=True),
-            issuer=dict(type="str"),
-            subject=dict(type="str"),
-            audiences=dict(type="list", elements="str", default=["api://AzureADTokenExchange"]),
-            adopt_existing=dict(type="bool", default=False),
-            lock_timeout=dict(type="int", default=300),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         mutually_exclusive=[("identity", "application")],
         required_one_of=[("identity", "application")],
     )

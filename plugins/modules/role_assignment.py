@@ -178,75 +178,18 @@ role_assignment:
       returned: success
 """
 
-from ansible_collections.azdo.identity.plugins.module_utils import _directory as directory
-from ansible_collections.azdo.identity.plugins.module_utils._compare import is_guid
-from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
 from ansible_collections.azdo.identity.plugins.module_utils._module import AzureModule
-from ansible_collections.azdo.identity.plugins.module_utils._role_assignment import (
-    PRINCIPAL_TYPES, clean_scope, ensure_absent, ensure_present, public_assignment, resolve_role,
-    validate_scope,
-)
-
-
-def validate(params):
-    problem = validate_scope(params["scope"])
-    if problem:
-        return problem
-    if not is_guid(params["principal_id"]):
-        return ("principal_id must be the object id (a GUID) of a service principal, managed identity, user or "
-                "group; got '%s'" % params["principal_id"])
-    if params["condition_version"] and not params["condition"]:
-        return "condition_version is only meaningful with condition"
-    if params["principal_timeout"] < 0:
-        return "principal_timeout must be zero or more seconds; got %s" % params["principal_timeout"]
-    return None
+from ansible_collections.azdo.identity.plugins.module_utils._role_assignment import ARGUMENT_SPEC, ensure
 
 
 def run(module):
-    params = module.params
-    problem = validate(params)
-    if problem:
-        raise InputError(problem)
-    scope = clean_scope(params["scope"])
-    principal_id = params["principal_id"].lower()
-    arm = module.arm
-    with module.doing("resolve", "role '%s' at %s" % (params["role"], scope)):
-        role = resolve_role(arm, scope, params["role"])
-    what = "role assignment of '%s' to %s at %s" % (role["role_name"], principal_id, scope)
-    if params["state"] == "absent":
-        with module.doing("remove", what):
-            changed, before, after = ensure_absent(arm, scope, role, principal_id, check_mode=module.check_mode)
-    else:
-        def principal_problem():
-            # Best effort: a caller that may not read the directory skips the check (see _directory.py).
-            try:
-                graph = module.graph
-            except InputError:
-                return None
-            return directory.principal_problem(graph, principal_id, params["principal_type"])
-
-        with module.doing("create or update", what):
-            changed, before, after = ensure_present(
-                arm, scope, role, principal_id, params["principal_type"], params["description"],
-                params["condition"], params["condition_version"], check_mode=module.check_mode,
-                principal_timeout=params["principal_timeout"], progress=module.progress,
-                principal_problem=principal_problem)
-    module.exit(changed, "role_assignment", after=public_assignment(after), before=public_assignment(before))
+    result = ensure(module.context(), module.params)
+    module.exit(result["changed"], "role_assignment", after=result["after"], before=result["before"])
 
 
 def main():
     module = AzureModule(
-        argument_spec=dict(
-            scope=dict(type="str", required=True),
-            role=dict(type="str", required=True, aliases=["role_definition"]),
-            principal_id=dict(type="str", required=True),
-            principal_type=dict(type="str", default="ServicePrincipal", choices=list(PRINCIPAL_TYPES)),
-            description=dict(type="str"),
-            condition=dict(type="str"),
-            condition_version=dict(type="str", choices=["2.0"]),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            principal_timeout=dict(type="int", default=300),
-        ),
+        argument_spec=ARGUMENT_SPEC,
     )
     module.run(run)
 

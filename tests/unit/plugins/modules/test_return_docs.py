@@ -15,7 +15,9 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.azdo.identity.plugins.module_utils import _endpoint, _federation, _issuer, _msi, _pool, _pool_identity
+from ansible_collections.azdo.identity.plugins.module_utils import (
+    _drift, _endpoint, _federation, _issuer, _msi, _pool, _pool_identity,
+)
 from ansible_collections.azdo.identity.plugins.module_utils._arm import normalize_role_assignment
 from ansible_collections.azdo.identity.plugins.module_utils._azdo import normalize_entitlement
 from ansible_collections.azdo.identity.plugins.module_utils._graph import normalize_application
@@ -85,6 +87,7 @@ CASES = [
     ("azdo_service_connection_issuer", "service_connection", lambda: _issuer.view({"id": GUID})),
     ("azdo_service_connection_inventory", "service_connections",
      lambda: dict(_issuer.view({"id": GUID}), eligible=True, reason=None, identity=None, secret_expiry=None)),
+    ("workload_identity_service_connection_drift", "connections", lambda: _drift.blank({})),
 ]
 
 
