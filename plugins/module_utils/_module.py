@@ -291,8 +291,9 @@ class AzureModule(object):
 
     def for_thread(self):
         """A copy for another thread: the same options, cloud and sign-in, its own HTTP session and clients."""
-        _ = self.cloud, self.auth  # resolved once, shared by every copy
+        cloud, auth = self.cloud, self.auth  # resolved here, once: every copy shares them
         twin = copy.copy(self)
+        twin._cloud, twin._auth = cloud, auth
         twin._session = twin._arm = twin._graph = twin._azdo = None
         return twin
 

@@ -50,8 +50,9 @@ notes:
   - An item whose reads failed (RV(connections[].error)) is counted as needing a run; the run reports the failure
     in full.
 seealso:
-  - role: azdo.identity.workload_identity_service_connection
   - module: azdo.identity.azdo_service_connection_info
+  - plugin: azdo.identity.role_items
+    plugin_type: filter
 """
 
 EXAMPLES = r"""
