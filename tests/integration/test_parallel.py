@@ -54,6 +54,10 @@ def test_every_connection_gets_its_own_host_and_ends_ready(ansible_env, emulator
     admin.clear_requests()
     again = run(ansible_env, emulator, [{"name": name} for name in names])
     assert again.returncode == 0 and "changed=1" not in again.stdout and "changed=2" not in again.stdout, again.stdout[-4000:]
+    # The re-run finds everything in place before any host exists: no host, no write (before the drift check,
+    # every host ran all of its steps again, 79% of the first run's time at 200 connections).
+    assert "0 of 6 connection(s) need work" in again.stdout and admin.writes() == []
+    assert not any("%s/%s" % (emulator["project_name"], name) in again.stdout for name in names), again.stdout[-4000:]
     # Each host reads its own connection, never the whole project's list: with hundreds of hosts, one list per
     # host grew with the square of the number of connections (failed on ad5bb03: every host listed the project).
     lists = [r for r in admin.requests()
@@ -67,6 +71,37 @@ def test_a_bad_item_stops_everything_before_the_first_write(ansible_env, emulato
     done = run(ansible_env, emulator, [{"name": "sc-par-ok-" + key}, {"name": "sc-par-bad-" + key, "project": ""}])
     assert done.returncode != 0
     assert "project is required" in done.stdout
+    assert admin.writes() == []
+
+
+def test_only_the_connections_that_need_work_get_a_host_and_check_mode_writes_nothing(ansible_env, emulator, admin):
+    key = uuid.uuid4().hex[:6]
+    names = ["sc-par-some-%s-%d" % (key, n) for n in range(3)]
+    assert run(ansible_env, emulator, [{"name": name} for name in names[:2]]).returncode == 0
+    admin.clear_requests()
+    items = [{"name": names[0]}, {"name": names[1], "description": "changed"}, {"name": names[2]}]
+    check = run(ansible_env, emulator, items, extra=["--check", "--diff"])
+    assert check.returncode == 0, check.stdout[-6000:]
+    assert admin.writes() == []
+    assert "2 of 3 connection(s) need work" in check.stdout
+    project = emulator["project_name"]
+    assert "%s/%s" % (project, names[0]) not in check.stdout  # in place: no host
+    for name in names[1:]:
+        assert "%s/%s" % (project, name) in check.stdout
+    done = run(ansible_env, emulator, items)
+    assert done.returncode == 0, done.stdout[-6000:]
+    assert endpoints(admin, names[1:2])[names[1]]["description"] == "changed"
+
+
+def test_a_connection_the_role_would_refuse_stops_everything_before_the_first_write(ansible_env, emulator, admin):
+    key = uuid.uuid4().hex[:6]
+    taken = "sc-par-taken-" + key
+    assert run(ansible_env, emulator, [{"name": taken}]).returncode == 0
+    admin.clear_requests()
+    # the same connection, now asked to use another identity the item does not allow it to change to
+    done = run(ansible_env, emulator, [{"name": "sc-par-new-" + key}, {"name": taken, "identity": {"name": "id-other-" + key}}])
+    assert done.returncode != 0
+    assert "Nothing was changed" in done.stdout and "allow_identity_change" in done.stdout and taken in done.stdout
     assert admin.writes() == []
 
 
