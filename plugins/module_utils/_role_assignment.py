@@ -13,7 +13,6 @@ The service behaviour relied on is in docs/service-behaviour.md#arm-role-assignm
 
 from __future__ import annotations
 
-from ansible_collections.azdo.identity.plugins.module_utils import _directory as directory
 from ansible_collections.azdo.identity.plugins.module_utils._arm import ROLE_ASSIGNMENTS, role_guid, scope_kind
 from ansible_collections.azdo.identity.plugins.module_utils._compare import (
     differences, ids_equal, is_guid, normalize_id, stable_guid,
@@ -252,6 +251,7 @@ def ensure(ctx, params):
     else:
         def principal_problem():
             # Best effort: a caller that may not read the directory skips the check (see _directory.py).
+            from ansible_collections.azdo.identity.plugins.module_utils import _directory as directory  # pylint: disable=import-outside-toplevel
             try:
                 graph = ctx.clients.graph
             except InputError:

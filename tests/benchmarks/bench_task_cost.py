@@ -103,6 +103,23 @@ vars:
   project: "{{ emulator.project_name }}"
   scheme: service_principal
 """)),
+    # sc-cost (made by the azdo_service_connection setup) already uses the Entra issuer: nothing to move.
+    ("azdo_service_connection_issuer", (None, """azdo.identity.azdo_service_connection_issuer:
+  organization_url: "{{ emulator.organization_url }}"
+  project: "{{ emulator.project_name }}"
+  name: sc-cost
+""")),
+    ("azdo_service_connection_inventory", (None, """azdo.identity.azdo_service_connection_inventory:
+  organization_url: "{{ emulator.organization_url }}"
+  projects: ["{{ emulator.project_name }}"]
+""")),
+    # One wired connection, every step asked (the drift module's cost for one item; items run side by side).
+    ("workload_identity_service_connection_drift", (None, """azdo.identity.workload_identity_service_connection_drift:
+  organization_url: "{{ emulator.organization_url }}"
+  items: "{{ [{'name': 'sc-cost', 'project': emulator.project_name, 'subscription_id': emulator.subscription_id,
+              'environment': 'AzureCloud', 'identity': {'name': 'id-sc-cost', 'resource_group': emulator.resource_group}}]
+           | azdo.identity.role_items(role='workload_identity_service_connection') }}"
+""")),
 ])
 
 # The measuring interpreter: runs the real one as its child and records the child's peak RSS and CPU.
@@ -219,7 +236,7 @@ def main():
         print("== no-op task cost vs ansible.builtin.ping, %d interleaved pairs per module in one run each "
               "(emulator on 127.0.0.1; %s)" % (options.pairs, time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())))
         print("   load average before: %s" % " ".join("%.2f" % x for x in os.getloadavg()))
-        print("%-30s %13s %13s %7s %7s %7s %7s %9s %6s %9s %9s" % (
+        print("%-42s %13s %13s %7s %7s %7s %7s %9s %6s %9s %9s" % (
             "module", "wall ms", "cpu ms", "wall x", "cpu x", "pair w", "pair c", "req/task", "auth", "RSS MiB",
             "ping RSS"))
         worst = dict(wall=0.0, cpu=0.0, rss=0.0)
@@ -230,11 +247,11 @@ def main():
             wall_x = figures["wall"] / figures["ping_wall"]
             cpu_x = figures["cpu"] / figures["ping_cpu"]
             worst = dict(wall=max(worst["wall"], wall_x), cpu=max(worst["cpu"], cpu_x), rss=max(worst["rss"], figures["rss"]))
-            print("%-30s %6.0f/%-6.0f %6.0f/%-6.0f %7.2f %7.2f %7.2f %7.2f %9.2f %6d %9.1f %9.1f" % (
+            print("%-42s %6.0f/%-6.0f %6.0f/%-6.0f %7.2f %7.2f %7.2f %7.2f %9.2f %6d %9.1f %9.1f" % (
                 module, 1000 * figures["wall"], 1000 * figures["ping_wall"], 1000 * figures["cpu"],
                 1000 * figures["ping_cpu"], wall_x, cpu_x, figures["pair_wall"], figures["pair_cpu"],
                 figures["requests"], figures["auth"], figures["rss"], figures["ping_rss"]))
-            print("%-30s module process alone: %.0f ms CPU (ping module %.0f ms); writes in the run: %d" % (
+            print("%-42s module process alone: %.0f ms CPU (ping module %.0f ms); writes in the run: %d" % (
                 "", 1000 * figures["module_cpu"], 1000 * figures["ping_module_cpu"], figures["writes"]))
         print("columns: wall/cpu = median no-op task / median ping task (ms); x = ratio of medians; pair = median of "
               "per-pair ratios; req/task = requests per no-op task; auth = token + OpenID configuration + cloud "
