@@ -56,7 +56,7 @@ def test_every_connection_gets_its_own_host_and_ends_ready(ansible_env, emulator
     assert again.returncode == 0 and "changed=1" not in again.stdout and "changed=2" not in again.stdout, again.stdout[-4000:]
     # The re-run finds everything in place before any host exists: no host, no write (before the drift check,
     # every host ran all of its steps again, 79% of the first run's time at 200 connections).
-    assert "0 of 6 connection(s) need work" in again.stdout and admin.writes() == []
+    assert "All 6 connection(s) are in their desired state" in again.stdout and admin.writes() == []
     assert not any("%s/%s" % (emulator["project_name"], name) in again.stdout for name in names), again.stdout[-4000:]
     # Each host reads its own connection, never the whole project's list: with hundreds of hosts, one list per
     # host grew with the square of the number of connections (failed on ad5bb03: every host listed the project).
@@ -76,7 +76,7 @@ def test_a_bad_item_stops_everything_before_the_first_write(ansible_env, emulato
 
 def test_only_the_connections_that_need_work_get_a_host_and_check_mode_writes_nothing(ansible_env, emulator, admin):
     key = uuid.uuid4().hex[:6]
-    names = ["sc-par-some-%s-%d" % (key, n) for n in range(3)]
+    names = ["sc par some %s %d" % (key, n) for n in range(3)]  # spaces: each must still get its own host
     assert run(ansible_env, emulator, [{"name": name} for name in names[:2]]).returncode == 0
     admin.clear_requests()
     items = [{"name": names[0]}, {"name": names[1], "description": "changed"}, {"name": names[2]}]
