@@ -39,3 +39,15 @@ def test_the_version_the_modules_report_is_the_collection_version():
     to galaxy.yml's here."""
     with open(os.path.join(ROOT, "galaxy.yml")) as handle:
         assert yaml.safe_load(handle)["version"] == COLLECTION_VERSION
+
+
+def test_every_test_file_has_its_own_name():
+    """pytest imports test files by basename (no packages under tests/): a second test_x.py anywhere under tests/
+    makes `make test` stop with 'import file mismatch' (it did for test_drift.py, unit and integration)."""
+    seen = {}
+    for folder, dirs, files in os.walk(os.path.join(ROOT, "tests")):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+        for name in files:
+            if name.startswith("test_") and name.endswith(".py"):
+                seen.setdefault(name, []).append(os.path.relpath(os.path.join(folder, name), ROOT))
+    assert dict((k, v) for k, v in seen.items() if len(v) > 1) == {}
