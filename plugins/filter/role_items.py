@@ -18,6 +18,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.azdo.identity.plugins.module_utils._endpoint import scheme_refusal
+
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Microsoft.ManagedIdentity name rules: userAssignedIdentities and federatedIdentityCredentials.
 IDENTITY_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$")
@@ -139,12 +141,7 @@ def connection_conflicts(items, listed, scheme):
             if str(found.get("name") or "").lower() != str(item.get("name") or "").lower():
                 continue
             if found.get("scheme") != scheme:
-                messages.append(
-                    "service connection '%s' in project %s already exists with scheme %s (creation mode %s, client id "
-                    "%s); this role makes %s connections and never changes an existing connection's scheme. Choose "
-                    "another name, or convert it with the service_connection_conversion role"
-                    % (found.get("name"), item.get("project"), found.get("scheme"), found.get("creation_mode"),
-                       found.get("client_id"), scheme))
+                messages.append(scheme_refusal(found, item.get("project"), scheme))
     return messages
 
 

@@ -27,10 +27,11 @@ from ansible_collections.azdo.identity.plugins.module_utils import _federation a
 from ansible_collections.azdo.identity.plugins.module_utils import _managed_identity as identity
 from ansible_collections.azdo.identity.plugins.module_utils import _role_assignment as roles
 from ansible_collections.azdo.identity.plugins.module_utils import _service_connection as connection
-from ansible_collections.azdo.identity.plugins.module_utils._endpoint import normalize
+from ansible_collections.azdo.identity.plugins.module_utils._endpoint import normalize, scheme_refusal
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
 from ansible_collections.azdo.identity.plugins.module_utils._http_errors import ApiError
-from ansible_collections.azdo.identity.plugins.module_utils._module import azdo_argument_spec, azure_argument_spec
+from ansible_collections.azdo.identity.plugins.module_utils._context import Context
+from ansible_collections.azdo.identity.plugins.module_utils._module import Clients, azdo_argument_spec, azure_argument_spec
 
 SCHEME = "workload_identity_federation"
 # The item keys the role passes to azdo_service_connection in its steps 2 and 5 (connection.yml); a unit test
@@ -42,14 +43,25 @@ CONNECTION_KEYS = ("project", "name", "description", "environment", "environment
 IDENTITY_KEYS = ("name", "resource_group", "subscription_id", "location", "tags")
 
 
+_VALIDATORS: dict = {}
+
+
+def _validator(spec):
+    """One validator per module spec (with the options every module takes), made on first use."""
+    found = _VALIDATORS.get(id(spec))
+    if found is None:
+        full = azure_argument_spec()
+        full.update(azdo_argument_spec())
+        full.update(spec)
+        found = _VALIDATORS[id(spec)] = ArgumentSpecValidator(full)
+    return found
+
+
 def options(spec, values, common, what):
     """The options a module with ``spec`` would get: ``values`` over the shared ``common`` ones, defaults filled in."""
-    full = azure_argument_spec()
-    full.update(azdo_argument_spec())
-    full.update(spec)
     given = dict((k, v) for k, v in common.items() if v is not None)
     given.update((k, v) for k, v in values.items() if v is not None)
-    result = ArgumentSpecValidator(full).validate(given)
+    result = _validator(spec).validate(given)
     if result.error_messages:
         raise InputError("the %s options: %s" % (what, "; ".join(result.error_messages)))
     return result.validated_parameters
@@ -62,8 +74,9 @@ def _pick(source, keys):
 def _existing_problem(ctx, item):
     """For an item whose identity does not exist yet: the role's refusal of the existing connection, if any.
 
-    An existing connection of another scheme is never taken over; one of this scheme uses another identity (the
-    new identity does not exist yet), so the role would refuse to repoint it unless allow_identity_change is set.
+    The checks of the service connection step need the identity's client id, so they are asked here directly:
+    an existing connection of another scheme is never taken over (the role's own check), and one of this scheme
+    uses another identity, which a run would refuse to replace unless allow_identity_change is set (the module's).
     Returns ``(problem or None, whether the connection exists)``.
     """
     azdo = ctx.clients.azdo
@@ -72,17 +85,12 @@ def _existing_problem(ctx, item):
     if found is None:
         return None, False
     have = normalize(found)
-    what = "service connection '%s' in project %s" % (have["name"], project["name"])
     if have["scheme"] != SCHEME:
-        return ("%s already exists with scheme %s (creation mode %s, client id %s); the role makes %s connections "
-                "and never changes an existing connection's scheme. Choose another name, or convert it with the "
-                "service_connection_conversion role"
-                % (what, have["scheme"], have.get("creation_mode"), have.get("client_id"), SCHEME)), True
+        return scheme_refusal(have, project["name"], SCHEME), True
     if not item.get("allow_identity_change"):
-        return ("%s uses client id %s, and managed identity %s does not exist: a run would create that identity and "
-                "then refuse to point the connection at it. Set allow_identity_change: true on the item to allow "
-                "the change, or name the identity the connection uses (identity.name)"
-                % (what, have.get("client_id"), item["identity"]["name"])), True
+        what = "service connection '%s' in project %s" % (have["name"], project["name"])
+        change = "the client id of managed identity %s, which a run would create" % item["identity"]["name"]
+        return connection.takeover_refusal(what, have, change, "allow_identity_change"), True
     return None, True
 
 
@@ -153,15 +161,15 @@ def check_all(contexts, items, common, concurrency):
 
 
 class PerThread(object):
-    """One copy of a module wrapper per thread: shared sign-in and cloud, separate HTTP connections."""
+    """A check-mode Context per thread: one copy of the module wrapper each (own HTTP connections), shared sign-in."""
 
-    def __init__(self, wrapper, make_context):
+    def __init__(self, wrapper, progress):
         self._wrapper = wrapper
-        self._make_context = make_context
+        self._progress = progress
         self._local = threading.local()
 
     def __call__(self):
         ctx = getattr(self._local, "ctx", None)
         if ctx is None:
-            ctx = self._local.ctx = self._make_context(self._wrapper.for_thread())
+            ctx = self._local.ctx = Context(Clients(self._wrapper.for_thread()), check_mode=True, progress=self._progress)
         return ctx

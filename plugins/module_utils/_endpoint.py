@@ -275,3 +275,12 @@ class Desired(object):
         if self.want.get("service_management_reference") is not None:
             body["serviceManagementReference"] = self.want["service_management_reference"]
         return body
+
+
+def scheme_refusal(found, project, scheme):
+    """Why a role that makes ``scheme`` connections refuses the existing connection ``found`` (a normalized one)."""
+    return ("service connection '%s' in project %s already exists with scheme %s (creation mode %s, client id %s); "
+            "this role makes %s connections and never changes an existing connection's scheme. Choose another name, "
+            "or convert it with the service_connection_conversion role"
+            % (found.get("name"), project, found.get("scheme"), found.get("creation_mode"), found.get("client_id"),
+               scheme))

@@ -170,7 +170,7 @@ def _post(azdo, project_id, name, body, what):
 
 
 # ---------------------------------------------------------------------------------------------- update
-def _takeover(what, have, want, change, option):
+def takeover_refusal(what, have, change, option):
     return ("%s already exists with scheme %s (creation mode %s), signing in as client id %s in tenant %s. This task "
             "asks for %s. The module never changes the %s of an existing connection unless asked: its pipelines would "
             "sign in differently from then on, and the current identity would keep its role assignments. Set %s: "
@@ -184,13 +184,13 @@ def _update(ctx, want, project, existing, deadline, what):
     want_scheme = SCHEMES[want["scheme"]]
     if (have["authorization_scheme"] or "").lower() != want_scheme.lower():
         if not want.get("allow_scheme_change"):
-            raise InputError(_takeover(what, have, want, "scheme %s" % want["scheme"], "allow_scheme_change"))
+            raise InputError(takeover_refusal(what, have, "scheme %s" % want["scheme"], "allow_scheme_change"))
         return _change_scheme(ctx, want, project, existing, have, deadline, what)
     if want.get("identity_client_id") and (
             (have["client_id"] or "").lower() != want["identity_client_id"].lower()
             or (have["tenant_id"] or "").lower() != want["identity_tenant_id"].lower()) and \
             not want.get("allow_identity_change"):
-        raise InputError(_takeover(what, have, want, "client id %s in tenant %s" % (
+        raise InputError(takeover_refusal(what, have, "client id %s in tenant %s" % (
             want["identity_client_id"], want["identity_tenant_id"]), "allow_identity_change"))
     desired = Desired(want, project)
     mutable, immutable = desired.changes(existing)

@@ -113,7 +113,6 @@ problems:
   returned: success
 """
 
-from ansible_collections.azdo.identity.plugins.module_utils._context import Context
 from ansible_collections.azdo.identity.plugins.module_utils._drift import PerThread, check_all
 from ansible_collections.azdo.identity.plugins.module_utils._errors import InputError
 from ansible_collections.azdo.identity.plugins.module_utils._module import (
@@ -138,11 +137,7 @@ def run(module):
     # Sign in once, before the threads start: every thread then uses the same tokens.
     module.auth.header(module.cloud.arm_scope)
     module.azdo_token_header()
-
-    def context(wrapper):
-        return Context(wrapper.context().clients, check_mode=True, progress=module.progress)
-
-    found = check_all(PerThread(module, context), params["items"], common, params["concurrency"])
+    found = check_all(PerThread(module, module.progress), params["items"], common, params["concurrency"])
     module.exit(False, with_diff=False, connections=found,
                 pending=["%s/%s" % (c["project"], c["name"]) for c in found if not c["in_desired_state"] and not c["problem"]],
                 problems=["%s/%s: %s" % (c["project"], c["name"], c["problem"]) for c in found if c["problem"]])
