@@ -69,9 +69,12 @@ EXAMPLES = r"""
     that: drift.problems | length == 0
     fail_msg: "Nothing was changed: {{ drift.problems | join('; ') }}"
 
-- name: Say what a run would change
+- name: Say what a run would change, connection by connection
   ansible.builtin.debug:
-    msg: "{{ drift.connections | rejectattr('in_desired_state') | map(attribute='changes') | list }}"
+    msg: "{{ item.project }}/{{ item.name }}: {{ (item.changes + [item.error]) | select | join('; ') }}"
+  loop: "{{ drift.connections | rejectattr('in_desired_state') }}"
+  loop_control:
+    label: "{{ item.name }}"
 """
 
 RETURN = r"""
